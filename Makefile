@@ -1,0 +1,44 @@
+# Baithak: `make run` serves on http://127.0.0.1:5000, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := baithak
+
+.PHONY: run test lint format serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the requirements change.
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+instance/baithak.sqlite3: $(VENV)/.installed migrations/versions/*.py
+	$(BIN)/flask init-db
+	touch $@
+
+run: $(VENV)/.installed instance/baithak.sqlite3
+	@$(BIN)/flask share-address --host $(HOST) --port $(PORT)
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# Production-style: one eventlet worker (see README, "Production").
+serve: $(VENV)/.installed instance/baithak.sqlite3
+	$(BIN)/gunicorn -k eventlet -w 1 -b $(HOST):$(PORT) wsgi:app
+
+test: $(VENV)/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

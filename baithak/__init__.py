@@ -1,0 +1,58 @@
+"""Baithak: a real-time multi-user chat (Flask + Flask-SocketIO)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import CONFIGS
+from .extensions import csrf, db, login_manager, migrate, socketio
+from .services.presence import MemoryPresence
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(
+    config_name: str | None = None, overrides: dict[str, Any] | None = None
+) -> Flask:
+    """Build the app: config -> extensions -> blueprints and socket handlers.
+
+    `config_name` is one of baithak.config.CONFIGS (default: $BAITHAK_CONFIG,
+    else "development"); `overrides` are applied last (tests use them).
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    name = config_name or os.environ.get("BAITHAK_CONFIG", "development")
+    app.config.from_object(CONFIGS[name])
+    app.config.update(overrides or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    app.extensions["baithak.presence"] = MemoryPresence()
+
+    from . import auth, cli, rooms, sqlite
+
+    sqlite.configure(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(rooms.bp)
+    cli.register(app)
+
+    @app.context_processor
+    def inject_logout_form() -> dict[str, Any]:
+        return {"logout_form": auth.forms.LogoutForm()}
+
+    # The handlers in rooms.events are registered on `socketio` by the import
+    # above; init_app must come after it (it builds a fresh server each call).
+    socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"])
+    return app

@@ -1,0 +1,57 @@
+"""Configuration classes, chosen by name, with overrides from the environment."""
+
+from __future__ import annotations
+
+import os
+
+
+class Config:
+    """Defaults shared by every configuration; safe for a classroom laptop."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-not-secret")
+    # A relative SQLite path resolves inside the instance folder (Flask-SQLAlchemy 3).
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", "sqlite:///baithak.sqlite3"
+    )
+    # Guests pick a display name and chat without an account (classroom default).
+    BAITHAK_ALLOW_GUESTS = os.environ.get("BAITHAK_ALLOW_GUESTS", "1") != "0"
+    # The always-present room that the join form offers first.
+    BAITHAK_GLOBAL_ROOM = "Global"
+    # Limits, in characters after trimming; see docs/protocol.md.
+    BAITHAK_MAX_MESSAGE_LENGTH = 2000
+    BAITHAK_MAX_NAME_LENGTH = 32
+    BAITHAK_MAX_ROOM_LENGTH = 48
+    # Messages sent with the join ack, and the most one history page may hold.
+    BAITHAK_HISTORY_PAGE = 50
+    # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.
+    SOCKETIO_ASYNC_MODE: str | None = None
+    WTF_CSRF_TIME_LIMIT = None  # a classroom tab stays open all day
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+
+class DevelopmentConfig(Config):
+    """Local use with `flask run` (`make run`)."""
+
+
+class TestingConfig(Config):
+    """pytest: the test fixtures set the database URI to a temporary file."""
+
+    TESTING = True
+    SECRET_KEY = "test"
+    SOCKETIO_ASYNC_MODE = "threading"
+    WTF_CSRF_ENABLED = False
+
+
+class ProductionConfig(Config):
+    """gunicorn with an eventlet worker; secure cookies."""
+
+    # Behind HTTPS set BAITHAK_SECURE_COOKIES=1; a plain-HTTP classroom LAN cannot.
+    SESSION_COOKIE_SECURE = os.environ.get("BAITHAK_SECURE_COOKIES", "0") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,100 @@
+"""Socket.IO handlers for the chat, default namespace "/".
+
+Client -> server (every event is acked; see docs/protocol.md):
+    join {username, room}   -> ack(null, {room, roomId, username, messages, hasMore})
+    sendMessage text        -> ack(null, {id})
+    sendLocation {latitude, longitude} -> ack(null, {id, url})
+    loadHistory {before}    -> ack(null, {messages, hasMore})
+Server -> client: message, locationMessage, roomData (emitted by services.chat).
+Errors: ack("<human-readable error>", {"code": "<stable code>"}).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import request
+from flask_login import current_user
+
+from ..extensions import db, socketio
+from ..models import User
+from ..services import ServiceError, chat
+from ..services import messages as msgs
+
+log = logging.getLogger(__name__)
+
+Ack = tuple[Any, ...] | None
+
+
+def acked(handler: Callable[..., Any]) -> Callable[..., Ack]:
+    """Turn a handler's result into an ack: (None, data) on success, or
+    (error, {"code": code}) for a ServiceError or an unexpected failure."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any) -> Ack:
+        try:
+            # Only the first argument is the payload; extra ones are ignored.
+            return None, handler(args[0] if args else None)
+        except ServiceError as exc:
+            log.info("%s refused for %s: %s", handler.__name__, request.sid, exc.code)
+            return exc.message, {"code": exc.code}
+        except Exception:
+            # One bad event must not take the connection (or the server) down.
+            log.exception("%s failed for %s", handler.__name__, request.sid)
+            db.session.rollback()
+            return "Something went wrong; please try again.", {"code": "internal"}
+
+    return wrapper
+
+
+def _user() -> User | None:
+    return current_user if current_user.is_authenticated else None
+
+
+@socketio.on("join")
+@acked
+def on_join(payload: Any = None) -> dict[str, Any]:
+    """A client joins a room; see services.chat.join for what is broadcast."""
+    if not isinstance(payload, dict):
+        raise ServiceError("Join needs {username, room}.", "invalid_payload")
+    result = chat.join(
+        request.sid, _user(), payload.get("username"), payload.get("room")
+    )
+    return result.to_ack()
+
+
+@socketio.on("sendMessage")
+@acked
+def on_send_message(text: Any = None) -> dict[str, Any]:
+    """A client sends text; `message` goes to everyone in its room."""
+    return {"id": chat.send_text(request.sid, text).id}
+
+
+@socketio.on("sendLocation")
+@acked
+def on_send_location(coords: Any = None) -> dict[str, Any]:
+    """A client shares its location; `locationMessage` goes to everyone in its room."""
+    message = chat.send_location(request.sid, coords)
+    return {"id": message.id, "url": message.text}
+
+
+@socketio.on("loadHistory")
+@acked
+def on_load_history(payload: Any = None) -> dict[str, Any]:
+    """A client asks for messages older than `before`; they come back in the ack."""
+    before = payload.get("before") if isinstance(payload, dict) else None
+    older, has_more = chat.older_messages(request.sid, before)
+    return {"messages": [msgs.to_payload(m) for m in older], "hasMore": has_more}
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason: Any = None) -> None:
+    """A connection closed: the others get "<name> has left!" and roomData."""
+    try:
+        chat.leave(request.sid)
+    except Exception:
+        log.exception("leave failed for %s", request.sid)
+        db.session.rollback()

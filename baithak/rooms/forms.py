@@ -1,0 +1,36 @@
+"""Forms for the join page and the lobby; the rules themselves live in services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField
+from wtforms.validators import ValidationError
+
+from ..services import ServiceError
+from ..services.names import check_room_name
+
+
+class RoomNameField(StringField):
+    """A room name checked by services.names.check_room_name."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        """Raise ValidationError with the service's message for a bad room name."""
+        try:
+            self.data = check_room_name(self.data)
+        except ServiceError as exc:
+            raise ValidationError(exc.message) from None
+
+
+class JoinForm(FlaskForm):
+    """Join a room: a guest also gives a display name (checked when joining)."""
+
+    username = StringField("Display name")
+    room = RoomNameField("Room")
+    submit = SubmitField("Join")
+
+
+class CreateRoomForm(FlaskForm):
+    """Create a new public room from the lobby."""
+
+    name = RoomNameField("Room name")
+    submit = SubmitField("Create room")

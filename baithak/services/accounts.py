@@ -1,0 +1,91 @@
+"""Accounts: registration, password checks and the names accounts own."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import User
+from . import ServiceError
+from .names import check_display_name, clean, fold
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+# NIST SP 800-63B, 5.1.1.2: at least 8 characters, no composition rules.
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+
+
+def check_username(raw: object) -> str:
+    """Return the cleaned login name (3-32 of A-Z a-z 0-9 _ . -) or raise ServiceError."""
+    username = clean(raw)
+    if not USERNAME_RE.match(username):
+        raise ServiceError(
+            "Username must be 3-32 letters, digits, dots, dashes or underscores.",
+            "bad_username",
+        )
+    return username
+
+
+def check_password(raw: object) -> str:
+    """Return the password unchanged, or raise ServiceError if too short or long."""
+    if not isinstance(raw, str) or not (
+        MIN_PASSWORD_LENGTH <= len(raw) <= MAX_PASSWORD_LENGTH
+    ):
+        raise ServiceError(
+            f"Password must be {MIN_PASSWORD_LENGTH}-{MAX_PASSWORD_LENGTH} characters.",
+            "bad_password",
+        )
+    return raw
+
+
+def name_owned_by_account(name: str) -> bool:
+    """Return True if a registered account uses `name` as username or display name."""
+    key = fold(name)
+    stmt = sa.select(User.id).where(
+        sa.or_(User.username_key == key, User.display_name_key == key)
+    )
+    return db.session.execute(stmt.limit(1)).first() is not None
+
+
+def register(username: object, password: object, display_name: object) -> User:
+    """Create and return an account; the password is stored as a scrypt hash.
+
+    Raises ServiceError when a field is invalid or a name is already taken
+    (usernames and display names are unique across accounts, case-insensitively).
+    """
+    username = check_username(username)
+    password = check_password(password)
+    display_name = check_display_name(display_name)
+    if name_owned_by_account(username):
+        raise ServiceError("That username is taken.", "username_taken")
+    if fold(display_name) != fold(username) and name_owned_by_account(display_name):
+        raise ServiceError("That display name is taken.", "display_name_taken")
+    user = User(
+        username=username,
+        username_key=fold(username),
+        display_name=display_name,
+        display_name_key=fold(display_name),
+        # Werkzeug's default is scrypt (n=2**15, r=8, p=1), a memory-hard KDF.
+        password_hash=generate_password_hash(password),
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # a concurrent registration won the race
+        db.session.rollback()
+        raise ServiceError("That username is taken.", "username_taken") from None
+    return user
+
+
+def authenticate(username: object, password: object) -> User | None:
+    """Return the account whose username and password match, else None."""
+    if not isinstance(password, str):
+        return None
+    stmt = sa.select(User).where(User.username_key == fold(clean(username)))
+    user = db.session.execute(stmt).scalar_one_or_none()
+    if user is None or not check_password_hash(user.password_hash, password):
+        return None
+    return user

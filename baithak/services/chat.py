@@ -1,0 +1,203 @@
+"""Chat actions: each performs one change and pushes the resulting events.
+
+Event names and payloads follow ../shared/PROTOCOL.md (core) and
+docs/protocol.md (additions). These functions take the connection's sid and
+identity explicitly; they never read the request, the session or current_user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+
+from ..extensions import db, socketio
+from ..models import Message, Room, User, now_ms
+from . import ServiceError
+from . import messages as msgs
+from .accounts import name_owned_by_account
+from .names import SYSTEM_NAME, check_display_name
+from .presence import Member, get_presence
+from .rooms import get_or_create_room, room_key
+
+NOT_JOINED = "Join a room first."
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    """What the joiner gets in its ack: the room, its name there, recent history."""
+
+    room: Room
+    member: Member
+    history: list[Message]
+    has_more: bool
+
+    def to_ack(self) -> dict[str, Any]:
+        """Return the join ack's data (see docs/protocol.md)."""
+        return {
+            "room": self.room.name,
+            "roomId": self.room.id,
+            "username": self.member.name,
+            "messages": [msgs.to_payload(m) for m in self.history],
+            "hasMore": self.has_more,
+        }
+
+
+def chat_name(user: User | None, raw_username: object) -> str:
+    """Return the name a connection chats under.
+
+    An account's display name always wins over the name in the payload. A guest's
+    name is validated and may not be reserved or owned by an account. Raises
+    ServiceError (guests disabled, empty, too long, reserved, owned).
+    """
+    if user is not None:
+        return user.display_name
+    if not current_app.config["BAITHAK_ALLOW_GUESTS"]:
+        raise ServiceError("Guests cannot chat here; please log in.", "login_required")
+    name = check_display_name(raw_username)
+    if name_owned_by_account(name):
+        raise ServiceError(
+            "That name belongs to a registered user; pick another or log in.",
+            "name_registered",
+        )
+    return name
+
+
+def join(
+    sid: str, user: User | None, raw_username: object, raw_room: object
+) -> JoinResult:
+    """Put connection `sid` in a room, leaving the one it was in.
+
+    Emits: `message` (welcome) to the joiner; a stored system `message`
+    "<name> has joined!" to the others (once per person, not per tab);
+    `roomData` to everyone in the room. Raises ServiceError for an invalid name
+    or room ("Username and room are required!", ...) or a name already present
+    ("Username is in use!"); the connection's current room is then kept.
+    """
+    name = chat_name(user, raw_username)
+    room = get_or_create_room(raw_room, creator=user)
+    presence = get_presence()
+    current = presence.get(sid)
+    if current is not None and current.room_id == room.id and current.name == name:
+        recent, has_more = msgs.history(room.id)
+        return JoinResult(room, current, recent, has_more)
+    member = Member(sid, room.id, room.name, name, user.id if user else None)
+    move = presence.add(member)
+    if move.previous is not None:
+        _after_leaving(move.previous, move.previous_gone)
+    socketio.server.enter_room(sid, room_key(room.id), namespace="/")
+    recent, has_more = msgs.history(room.id)
+    _system_to(sid, f"Welcome to {room.name}!")
+    if move.first:
+        _announce(room, f"{name} has joined!", skip_sid=sid)
+    emit_room_data(room.id, room.name)
+    return JoinResult(room, member, recent, has_more)
+
+
+def leave(sid: str) -> Member | None:
+    """Take `sid` out of its room, if any, and tell the others.
+
+    Emits to the room, when the person's last connection there goes: a stored
+    system `message` "<name> has left!"; then `roomData` in any case.
+    """
+    member, gone = get_presence().remove(sid)
+    if member is not None:
+        _after_leaving(member, gone)
+    return member
+
+
+def _after_leaving(member: Member, gone: bool) -> None:
+    socketio.server.leave_room(member.sid, room_key(member.room_id), namespace="/")
+    room = db.session.get(Room, member.room_id)
+    if room is not None:
+        if gone:
+            _announce(room, f"{member.name} has left!")
+        emit_room_data(room.id, room.name)
+
+
+def send_text(sid: str, raw_text: object) -> Message:
+    """Store a text message from `sid` and emit `message` to its whole room.
+
+    Raises ServiceError if `sid` has not joined a room or the text is invalid
+    (see messages.check_text); nothing is stored or sent then.
+    """
+    member = _member(sid)
+    text = msgs.check_text(raw_text)
+    message = msgs.store(_room(member), "text", member.name, text, member.user_id)
+    _broadcast(message)
+    return message
+
+
+def send_location(sid: str, raw_coords: object) -> Message:
+    """Store a location from `sid` and emit `locationMessage` to its whole room.
+
+    Raises ServiceError if not joined or the coordinates are invalid.
+    """
+    member = _member(sid)
+    lat, lon = msgs.check_coordinates(raw_coords)
+    message = msgs.store_location(_room(member), member.name, member.user_id, lat, lon)
+    _broadcast(message)
+    return message
+
+
+def older_messages(sid: str, before: object) -> tuple[list[Message], bool]:
+    """Return a page of the joined room's history older than message id `before`.
+
+    Raises ServiceError if not joined or `before` is not a positive integer.
+    """
+    member = _member(sid)
+    if isinstance(before, bool) or not isinstance(before, int) or before < 1:
+        raise ServiceError(
+            "History needs {before: <message id>} (a positive integer).",
+            "invalid_payload",
+        )
+    return msgs.history(member.room_id, before=before)
+
+
+def emit_room_data(room_id: int, room_name: str) -> None:
+    """Emit `roomData` {room, users: [{username, guest}]} to everyone in the room."""
+    users = [
+        {"username": m.name, "guest": m.user_id is None}
+        for m in get_presence().people(room_id)
+    ]
+    socketio.emit("roomData", {"room": room_name, "users": users}, to=room_key(room_id))
+
+
+def _member(sid: str) -> Member:
+    member = get_presence().get(sid)
+    if member is None:
+        raise ServiceError(NOT_JOINED, "not_joined")
+    return member
+
+
+def _room(member: Member) -> Room:
+    room = db.session.get(Room, member.room_id)
+    if room is None:
+        raise ServiceError("That room no longer exists.", "unknown_room")
+    return room
+
+
+def _broadcast(message: Message, skip_sid: str | None = None) -> None:
+    socketio.emit(
+        msgs.event_name(message),
+        msgs.to_payload(message),
+        to=room_key(message.room_id),
+        skip_sid=skip_sid,
+    )
+
+
+def _announce(room: Room, text: str, skip_sid: str | None = None) -> None:
+    _broadcast(msgs.store_system(room, text), skip_sid=skip_sid)
+
+
+def _system_to(sid: str, text: str) -> None:
+    """Send an unstored system message (no id) to one connection."""
+    payload = {
+        "kind": "system",
+        "username": SYSTEM_NAME,
+        "text": text,
+        "createdAt": now_ms(),
+        "system": True,
+    }
+    socketio.emit("message", payload, to=sid)

@@ -1,0 +1,146 @@
+"""Messages: what a valid message is, storing it, and reading a room's history."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from better_profanity import profanity
+from flask import current_app
+
+from ..extensions import db
+from ..models import Message, Room
+from . import ServiceError
+from .names import SYSTEM_NAME
+
+# Loaded once per process: load_censor_words() reads the word list from disk.
+profanity.load_censor_words()
+
+PROFANITY = "Profanity is not allowed!"  # core error string, PROTOCOL.md
+# The course app's link; q=<lat>,<lon> puts a pin on the coordinates.
+MAPS_URL = "https://google.com/maps?q={latitude},{longitude}"
+
+
+def check_text(raw: object) -> str:
+    """Return the text, or raise ServiceError (wrong type, empty, too long, profane).
+
+    Surrounding whitespace is kept out of the check for emptiness only; the
+    text is stored as sent. Profanity: better-profanity's default word list.
+    """
+    if not isinstance(raw, str):
+        raise ServiceError("Message must be a string of text.", "invalid_payload")
+    if not raw.strip():
+        raise ServiceError("Message is empty.", "empty")
+    limit = current_app.config["BAITHAK_MAX_MESSAGE_LENGTH"]
+    if len(raw) > limit:
+        raise ServiceError(f"Message is too long (max {limit} characters).", "too_long")
+    if profanity.contains_profanity(raw):
+        raise ServiceError(PROFANITY, "profanity")
+    return raw
+
+
+def check_coordinates(raw: object) -> tuple[float, float]:
+    """Return (latitude, longitude) in degrees, or raise ServiceError if invalid.
+
+    Latitude must be within [-90, 90] and longitude within [-180, 180]; booleans,
+    strings, NaN and infinities are refused.
+    """
+    error = ServiceError(
+        "Location must be {latitude, longitude} in degrees "
+        "(latitude -90..90, longitude -180..180).",
+        "invalid_location",
+    )
+    if not isinstance(raw, dict):
+        raise error
+    lat, lon = raw.get("latitude"), raw.get("longitude")
+    for value in (lat, lon):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise error
+        if not math.isfinite(value):
+            raise error
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise error
+    return float(lat), float(lon)
+
+
+def store(
+    room: Room,
+    kind: str,
+    username: str,
+    text: str,
+    user_id: int | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> Message:
+    """Insert a message and commit; return it with its id and createdAt set."""
+    message = Message(
+        room_id=room.id,
+        kind=kind,
+        username=username,
+        user_id=user_id,
+        text=text,
+        latitude=latitude,
+        longitude=longitude,
+    )
+    db.session.add(message)
+    db.session.commit()
+    return message
+
+
+def store_location(
+    room: Room, username: str, user_id: int | None, lat: float, lon: float
+) -> Message:
+    """Store a location message; its text is the maps link for the coordinates."""
+    url = MAPS_URL.format(latitude=lat, longitude=lon)
+    return store(room, "location", username, url, user_id, lat, lon)
+
+
+def store_system(room: Room, text: str) -> Message:
+    """Store a system message (joined/left) under the system name."""
+    return store(room, "system", SYSTEM_NAME, text)
+
+
+def history(
+    room_id: int, before: int | None = None, limit: int | None = None
+) -> tuple[list[Message], bool]:
+    """Return up to `limit` messages older than id `before`, oldest first, and
+    whether older ones remain. `limit` defaults to (and is capped at) the
+    configured page size."""
+    page = current_app.config["BAITHAK_HISTORY_PAGE"]
+    limit = page if limit is None else max(1, min(limit, page))
+    stmt = sa.select(Message).where(Message.room_id == room_id)
+    if before is not None:
+        stmt = stmt.where(Message.id < before)
+    stmt = stmt.order_by(Message.id.desc()).limit(limit + 1)
+    rows = list(db.session.execute(stmt).scalars())
+    return rows[:limit][::-1], len(rows) > limit
+
+
+def to_payload(message: Message) -> dict[str, Any]:
+    """Return the wire form of a stored message (see docs/protocol.md).
+
+    Text and system messages: {"id", "kind", "username", "text", "createdAt"}
+    plus "system": true for system ones; location messages carry "url",
+    "latitude" and "longitude" instead of "text".
+    """
+    payload: dict[str, Any] = {
+        "id": message.id,
+        "kind": message.kind,
+        "username": message.username,
+        "createdAt": message.created_at,
+    }
+    if message.kind == "location":
+        payload["url"] = message.text
+        payload["latitude"] = message.latitude
+        payload["longitude"] = message.longitude
+    else:
+        payload["text"] = message.text
+    if message.kind == "system":
+        payload["system"] = True
+    return payload
+
+
+def event_name(message: Message) -> str:
+    """Return the Socket.IO event a stored message is broadcast as."""
+    return "locationMessage" if message.kind == "location" else "message"

@@ -1,0 +1,146 @@
+"""Presence: which connection (sid) is in which room, under which name.
+
+Everything else asks this module, never a dict of its own, so that a later
+back end (Redis, shared by several server processes) can replace
+`MemoryPresence` behind the same `Presence` interface.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from flask import current_app
+
+from ..models import now_ms
+from . import ServiceError
+from .names import fold
+
+
+@dataclass(frozen=True)
+class Member:
+    """One connection's place in a room.
+
+    `key` is the folded display name; one person (one key) may hold several
+    connections in a room, e.g. an account with two tabs open.
+    """
+
+    sid: str
+    room_id: int
+    room_name: str
+    name: str
+    user_id: int | None
+    joined_at: int = field(default_factory=now_ms)  # ms since the Unix epoch
+
+    @property
+    def key(self) -> str:
+        """The case-folded name used to tell people apart."""
+        return fold(self.name)
+
+
+@dataclass(frozen=True)
+class Move:
+    """The outcome of Presence.add.
+
+    `first`: this is the person's first connection in the new room.
+    `previous`: the membership the sid had before, if any; `previous_gone`:
+    that was the person's last connection in the previous room.
+    """
+
+    first: bool
+    previous: Member | None
+    previous_gone: bool
+
+
+class Presence(Protocol):
+    """Who is online where; every method is atomic."""
+
+    def add(self, member: Member) -> Move:
+        """Record `member`, moving its sid out of any room it was in.
+
+        Raises ServiceError("Username is in use!"), changing nothing, when
+        another person in the room has the same name (a guest never shares a
+        name; an account may have several connections).
+        """
+
+    def remove(self, sid: str) -> tuple[Member | None, bool]:
+        """Forget `sid`; return its member (or None) and whether the person left."""
+
+    def get(self, sid: str) -> Member | None:
+        """Return the member `sid` is, or None if it has not joined a room."""
+
+    def people(self, room_id: int) -> list[Member]:
+        """Return one member per person in the room, in order of joining."""
+
+    def counts(self) -> dict[int, int]:
+        """Return {room_id: number of people online} for rooms with anyone in them."""
+
+
+class MemoryPresence:
+    """Presence for one server process, kept in memory behind a lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_sid: dict[str, Member] = {}
+        self._rooms: dict[int, dict[str, Member]] = {}  # room_id -> sid -> Member
+
+    def add(self, member: Member) -> Move:
+        """See Presence.add."""
+        with self._lock:
+            room = self._rooms.get(member.room_id, {})
+            same = [
+                m for m in room.values() if m.key == member.key and m.sid != member.sid
+            ]
+            if any(m.user_id is None or m.user_id != member.user_id for m in same):
+                raise ServiceError("Username is in use!", "name_in_use")
+            previous, previous_gone = self._remove(member.sid)
+            self._rooms.setdefault(member.room_id, {})[member.sid] = member
+            self._by_sid[member.sid] = member
+            return Move(not same, previous, previous_gone)
+
+    def remove(self, sid: str) -> tuple[Member | None, bool]:
+        """See Presence.remove."""
+        with self._lock:
+            return self._remove(sid)
+
+    def _remove(self, sid: str) -> tuple[Member | None, bool]:
+        member = self._by_sid.pop(sid, None)
+        if member is None:
+            return None, False
+        room = self._rooms[member.room_id]
+        del room[sid]
+        if not room:
+            del self._rooms[member.room_id]
+        return member, all(m.key != member.key for m in room.values())
+
+    def get(self, sid: str) -> Member | None:
+        """See Presence.get."""
+        with self._lock:
+            return self._by_sid.get(sid)
+
+    def people(self, room_id: int) -> list[Member]:
+        """See Presence.people."""
+        with self._lock:
+            members = sorted(self._rooms.get(room_id, {}).values(), key=_join_order)
+        first: dict[str, Member] = {}
+        for member in members:
+            first.setdefault(member.key, member)
+        return list(first.values())
+
+    def counts(self) -> dict[int, int]:
+        """See Presence.counts."""
+        with self._lock:
+            return {
+                room_id: len({m.key for m in room.values()})
+                for room_id, room in self._rooms.items()
+            }
+
+
+def _join_order(member: Member) -> tuple[int, str]:
+    return member.joined_at, member.sid
+
+
+def get_presence() -> Presence:
+    """Return the current app's presence store (created in create_app)."""
+    return current_app.extensions["baithak.presence"]

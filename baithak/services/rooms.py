@@ -1,0 +1,83 @@
+"""Rooms: finding, creating and listing them (with how many people are online)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..extensions import db
+from ..models import Room, User
+from . import ServiceError
+from .names import check_room_name, fold
+from .presence import get_presence
+
+
+@dataclass(frozen=True)
+class RoomSummary:
+    """A lobby row: the room, and how many people are in it right now."""
+
+    id: int
+    name: str
+    online: int
+    is_global: bool
+
+
+def room_key(room_id: int) -> str:
+    """Return the Socket.IO room name for a room id (never a client-given name)."""
+    return f"room:{room_id}"
+
+
+def find_room(name: str) -> Room | None:
+    """Return the room whose cleaned name matches `name` case-insensitively."""
+    stmt = sa.select(Room).where(Room.name_key == fold(name))
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def get_or_create_room(raw_name: object, creator: User | None = None) -> Room:
+    """Return the named room, creating it as a public room if it does not exist.
+
+    Raises ServiceError if the name is empty or too long.
+    """
+    name = check_room_name(raw_name)
+    room = find_room(name)
+    if room is not None:
+        return room
+    room = Room(name=name, name_key=fold(name), created_by=creator)
+    db.session.add(room)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # created by someone else in the meantime
+        db.session.rollback()
+        room = find_room(name)
+        assert room is not None
+    return room
+
+
+def create_room(raw_name: object, creator: User | None) -> Room:
+    """Create and return a new public room; raise ServiceError if the name is taken."""
+    name = check_room_name(raw_name)
+    if find_room(name) is not None:
+        raise ServiceError("A room with that name already exists.", "room_exists")
+    return get_or_create_room(name, creator)
+
+
+def ensure_global_room() -> Room:
+    """Return the always-present global room, creating it on first use."""
+    return get_or_create_room(current_app.config["BAITHAK_GLOBAL_ROOM"])
+
+
+def list_rooms() -> list[RoomSummary]:
+    """Return public rooms: the global room first, then busiest first, then by name."""
+    global_key = fold(current_app.config["BAITHAK_GLOBAL_ROOM"])
+    counts = get_presence().counts()
+    rooms = db.session.execute(
+        sa.select(Room).where(Room.is_private.is_(False))
+    ).scalars()
+    summaries = [
+        RoomSummary(r.id, r.name, counts.get(r.id, 0), r.name_key == global_key)
+        for r in rooms
+    ]
+    summaries.sort(key=lambda s: (not s.is_global, -s.online, fold(s.name)))
+    return summaries

@@ -1,0 +1,268 @@
+/* Baithak chat client: joins the room named in ?room= (as ?username= for guests),
+ * shows messages and people live, sends text and locations.
+ * Protocol: docs/protocol.md. Everything a user typed is rendered as text
+ * (textContent), never as HTML. */
+(function () {
+  "use strict";
+
+  const chat = document.getElementById("chat");
+  const messagesEl = document.getElementById("messages");
+  const marker = document.getElementById("history-marker");
+  const peopleEl = document.getElementById("people");
+  const peopleCount = document.getElementById("people-count");
+  const roomTitle = document.getElementById("room-title");
+  const connectionEl = document.getElementById("connection");
+  const form = document.getElementById("compose");
+  const input = document.getElementById("message-input");
+  const sendButton = document.getElementById("send-button");
+  const locationButton = document.getElementById("location-button");
+  const composeError = document.getElementById("compose-error");
+  const joinError = document.getElementById("join-error");
+
+  const params = new URLSearchParams(window.location.search);
+  const wanted = { username: params.get("username") || "", room: params.get("room") || chat.dataset.room };
+  const NEAR_BOTTOM_PX = 80;
+  const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+  const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+  let me = null;          // our name in the room, from the join ack
+  let joined = false;
+  let oldestId = null;    // id of the oldest message shown
+  let hasMore = false;    // older history exists on the server
+  let loadingOlder = false;
+
+  const socket = io({ autoConnect: false });
+
+  // --- rendering ----------------------------------------------------------
+
+  function fold(name) {
+    return (name || "").normalize("NFKC").toLowerCase();
+  }
+
+  function isNearBottom() {
+    return messagesEl.scrollHeight - messagesEl.scrollTop - messagesEl.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  function scrollToBottom() {
+    messagesEl.scrollTop = messagesEl.scrollHeight;
+  }
+
+  function buildMessage(msg) {
+    const item = document.createElement("article");
+    item.className = "message";
+    if (msg.system) item.classList.add("system");
+    else if (me && fold(msg.username) === fold(me)) item.classList.add("mine");
+    if (msg.id !== undefined) item.dataset.id = String(msg.id);
+
+    const meta = document.createElement("header");
+    const name = document.createElement("span");
+    name.className = "author";
+    name.textContent = msg.username;
+    const when = document.createElement("time");
+    const date = new Date(msg.createdAt);
+    when.dateTime = date.toISOString();
+    when.title = fullFormat.format(date);
+    when.textContent = timeFormat.format(date);
+    meta.append(name, " ", when);
+
+    const body = document.createElement("p");
+    body.className = "body";
+    if (msg.url !== undefined) {
+      const link = document.createElement("a");
+      // Only ever link to the web; the server builds this URL, but trust nothing.
+      link.href = /^https:\/\//.test(msg.url) ? msg.url : "#";
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      link.textContent = "📍 My current location";
+      body.append(link);
+    } else {
+      body.textContent = msg.text;
+    }
+    item.append(meta, body);
+    return item;
+  }
+
+  function hasMessage(id) {
+    return id !== undefined && messagesEl.querySelector(`[data-id="${Number(id)}"]`) !== null;
+  }
+
+  /* Insert a stored message in id order (ids increase within a room), skipping
+   * duplicates; unstored ones (the welcome) have no id and go at the end. */
+  function insertMessage(msg) {
+    if (hasMessage(msg.id)) return;
+    const el = buildMessage(msg);
+    if (msg.id === undefined) {
+      messagesEl.append(el);
+      return;
+    }
+    const stored = messagesEl.querySelectorAll("[data-id]");
+    for (let i = stored.length - 1; i >= 0; i--) {
+      if (Number(stored[i].dataset.id) < msg.id) {
+        stored[i].after(el);
+        return;
+      }
+    }
+    marker.after(el);
+  }
+
+  function showLive(msg) {
+    const stick = isNearBottom();
+    insertMessage(msg);
+    if (stick) scrollToBottom();
+  }
+
+  /* Show a page of history; `older` says it was asked for by scrolling up, so
+   * `more` is the final word on whether even older messages exist. */
+  function showHistory(list, more, older) {
+    const before = messagesEl.scrollHeight;
+    const top = messagesEl.scrollTop;
+    const initial = oldestId === null;
+    list.forEach(insertMessage);
+    if (older) hasMore = more;
+    if (list.length && (oldestId === null || list[0].id < oldestId)) {
+      oldestId = list[0].id;
+      hasMore = more;
+    }
+    marker.hidden = !hasMore;
+    marker.textContent = hasMore ? "Scroll up for older messages" : "";
+    if (initial) scrollToBottom();
+    else messagesEl.scrollTop = top + (messagesEl.scrollHeight - before);
+  }
+
+  function renderPeople(users) {
+    peopleEl.replaceChildren(
+      ...users.map((user) => {
+        const li = document.createElement("li");
+        li.textContent = user.username;
+        if (user.guest) {
+          const tag = document.createElement("span");
+          tag.className = "tag";
+          tag.textContent = "guest";
+          li.append(" ", tag);
+        }
+        if (me && fold(user.username) === fold(me)) li.classList.add("me");
+        return li;
+      })
+    );
+    peopleCount.textContent = `(${users.length})`;
+  }
+
+  function setConnection(text) {
+    connectionEl.textContent = text;
+    connectionEl.hidden = !text;
+  }
+
+  function setCanSend(on) {
+    input.disabled = !on;
+    sendButton.disabled = !on;
+    locationButton.disabled = !on || !("geolocation" in navigator);
+  }
+
+  function showComposeError(text) {
+    composeError.textContent = text;
+    composeError.hidden = !text;
+  }
+
+  // --- socket events --------------------------------------------------------
+
+  socket.on("connect", () => {
+    setConnection("Joining…");
+    socket.emit("join", wanted, (error, data) => {
+      if (error) {
+        joined = false;
+        setConnection("");
+        document.getElementById("join-error-text").textContent = error;
+        joinError.hidden = false;
+        socket.disconnect();
+        return;
+      }
+      joined = true;
+      me = data.username;
+      wanted.room = data.room;
+      roomTitle.textContent = data.room;
+      document.title = `${data.room} · Baithak`;
+      setConnection("");
+      setCanSend(true);
+      showHistory(data.messages, data.hasMore, false);
+      input.focus();
+    });
+  });
+
+  socket.on("disconnect", () => {
+    setCanSend(false);
+    if (joined) setConnection("Reconnecting…");
+  });
+
+  socket.on("connect_error", () => {
+    setConnection(joined ? "Reconnecting…" : "Cannot reach the server; retrying…");
+  });
+
+  socket.on("message", showLive);
+  socket.on("locationMessage", showLive);
+  socket.on("roomData", (data) => renderPeople(data.users || []));
+
+  // --- user actions ---------------------------------------------------------
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value;
+    if (!text.trim()) {
+      showComposeError("Type a message first.");
+      return;
+    }
+    sendButton.disabled = true;
+    socket.timeout(10000).emit("sendMessage", text, (timeout, error) => {
+      sendButton.disabled = !joined;
+      if (timeout) {
+        showComposeError("No answer from the server; your message may not have been sent.");
+      } else if (error) {
+        showComposeError(error);
+      } else {
+        showComposeError("");
+        input.value = "";
+        scrollToBottom();
+      }
+      input.focus();
+    });
+  });
+
+  input.addEventListener("input", () => showComposeError(""));
+
+  locationButton.addEventListener("click", () => {
+    if (!("geolocation" in navigator)) {
+      showComposeError("Your browser cannot share its location.");
+      return;
+    }
+    locationButton.disabled = true;
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        const coords = { latitude: position.coords.latitude, longitude: position.coords.longitude };
+        socket.timeout(10000).emit("sendLocation", coords, (timeout, error) => {
+          locationButton.disabled = !joined;
+          showComposeError(timeout ? "No answer from the server." : error || "");
+        });
+      },
+      (err) => {
+        locationButton.disabled = !joined;
+        showComposeError(`Could not get your location: ${err.message || "permission denied"}.`);
+      },
+      { timeout: 15000 }
+    );
+  });
+
+  messagesEl.addEventListener("scroll", () => {
+    if (messagesEl.scrollTop > 40 || !hasMore || loadingOlder || !joined) return;
+    loadingOlder = true;
+    marker.textContent = "Loading older messages…";
+    socket.emit("loadHistory", { before: oldestId }, (error, data) => {
+      loadingOlder = false;
+      if (error) {
+        marker.textContent = error;
+        return;
+      }
+      showHistory(data.messages, data.hasMore, true);
+    });
+  });
+
+  socket.connect();
+})();
