@@ -19,7 +19,7 @@ MAX_PASSWORD_LENGTH = 256
 
 
 def check_username(raw: object) -> str:
-    """Return the cleaned login name (3-32 of A-Z a-z 0-9 _ . -) or raise ServiceError."""
+    """Return the cleaned login name (3-32 of A-Za-z0-9 _.-); raise ServiceError."""
     username = clean(raw)
     if not USERNAME_RE.match(username):
         raise ServiceError(

@@ -29,7 +29,7 @@ def fold(value: str) -> str:
 
 
 def check_display_name(raw: object) -> str:
-    """Return the cleaned display name; raise ServiceError if empty, long or reserved."""
+    """Return the cleaned display name; raise ServiceError if empty, long, reserved."""
     name = clean(raw)
     if not name:
         raise ServiceError(REQUIRED, "required")
