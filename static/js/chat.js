@@ -27,6 +27,9 @@
 
   let me = null;          // our name in the room, from the join ack
   let joined = false;
+  let joining = false;    // a join is waiting for its ack
+  let pendingUnstored = []; // the welcome arrives before the join ack's history
+  let newestId = null;    // id of the newest message shown
   let oldestId = null;    // id of the oldest message shown
   let hasMore = false;    // older history exists on the server
   let loadingOlder = false;
@@ -73,7 +76,7 @@
       link.href = /^https:\/\//.test(msg.url) ? msg.url : "#";
       link.target = "_blank";
       link.rel = "noopener noreferrer";
-      link.textContent = "📍 My current location";
+      link.textContent = "My current location";
       body.append(link);
     } else {
       body.textContent = msg.text;
@@ -86,12 +89,19 @@
     return id !== undefined && messagesEl.querySelector(`[data-id="${Number(id)}"]`) !== null;
   }
 
-  /* Insert a stored message in id order (ids increase within a room), skipping
-   * duplicates; unstored ones (the welcome) have no id and go at the end. */
+  /* Show a message once, in id order (ids increase within a room). A message
+   * newer than all shown goes at the end, after any unstored ones (the
+   * welcome, which has no id); older ones (history pages) go in their place. */
   function insertMessage(msg) {
+    if (msg.id === undefined) {
+      if (joining) pendingUnstored.push(msg);
+      else messagesEl.append(buildMessage(msg));
+      return;
+    }
     if (hasMessage(msg.id)) return;
     const el = buildMessage(msg);
-    if (msg.id === undefined) {
+    if (newestId === null || msg.id > newestId) {
+      newestId = msg.id;
       messagesEl.append(el);
       return;
     }
@@ -167,7 +177,11 @@
 
   socket.on("connect", () => {
     setConnection("Joining…");
+    joining = true;
     socket.emit("join", wanted, (error, data) => {
+      joining = false;
+      const unstored = pendingUnstored;
+      pendingUnstored = [];
       if (error) {
         joined = false;
         setConnection("");
@@ -184,6 +198,7 @@
       setConnection("");
       setCanSend(true);
       showHistory(data.messages, data.hasMore, false);
+      unstored.forEach(showLive);
       input.focus();
     });
   });
