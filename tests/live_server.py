@@ -1,0 +1,99 @@
+"""Start the real Baithak server in a subprocess, as the README's production path does."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """A running server: its base URL, process and log file."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        """Return everything the server printed so far."""
+        return self.log_path.read_text(errors="replace")
+
+
+def _wait_until_listening(server: LiveServer, port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{server.log()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not listen within {timeout}s:\n{server.log()}")
+
+
+@contextmanager
+def live_server(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
+    """Run `flask init-db`, then `gunicorn -k eventlet -w 1 wsgi:app` on a free
+    loopback port with a fresh SQLite file in `tmp_path`; stop it afterwards."""
+    port = free_port()
+    environ = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'baithak.sqlite3'}",
+        "FLASK_APP": "baithak",
+        "BAITHAK_CONFIG": "production",
+        **env,
+    }
+    subprocess.run(
+        [str(BIN / "flask"), "init-db"],
+        cwd=ROOT,
+        env=environ,
+        check=True,
+        capture_output=True,
+    )
+    log_path = tmp_path / "server.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "-k",
+                "eventlet",
+                "-w",
+                "1",
+                "-b",
+                f"127.0.0.1:{port}",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=environ,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
+    try:
+        _wait_until_listening(server, port, timeout=20)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,100 @@
+"""The real server (gunicorn + eventlet, subprocess) with two clients over websocket."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import socketio
+
+from .live_server import LiveServer, live_server
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[LiveServer]:
+    """The running server; its log is printed (shown by pytest on failure)."""
+    with live_server(tmp_path) as running:
+        yield running
+        print(running.log())
+
+
+class Person:
+    """A python-socketio client that records what it receives."""
+
+    def __init__(self, url: str) -> None:
+        self.events: list[tuple[str, dict]] = []
+        self.changed = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        for name in ("message", "locationMessage", "roomData"):
+            self.sio.on(name, self._recorder(name))
+        self.sio.connect(url, transports=["websocket"], wait_timeout=10)
+        assert self.sio.transport() == "websocket"
+
+    def _recorder(self, name: str):
+        def record(data: dict) -> None:
+            with self.changed:
+                self.events.append((name, data))
+                self.changed.notify_all()
+
+        return record
+
+    def wait_for(self, predicate, timeout: float = 5.0):
+        """Return the first recorded (event, data) matching predicate, waiting for it."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                for event in self.events:
+                    if predicate(*event):
+                        return event
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"not received; got {self.events}")
+                self.changed.wait(remaining)
+
+
+def test_two_clients_chat_over_a_real_websocket(server: LiveServer) -> None:
+    asha, ben = Person(server.url), Person(server.url)
+    try:
+        error, joined = asha.sio.call("join", {"username": "Asha", "room": "Physics"})
+        assert error is None and joined["room"] == "Physics"
+        error, _ = ben.sio.call("join", {"username": "Ben", "room": " physics "})
+        assert error is None
+
+        asha.wait_for(lambda e, d: e == "message" and d["text"] == "Ben has joined!")
+        asha.wait_for(
+            lambda e, d: (
+                e == "roomData"
+                and [u["username"] for u in d["users"]] == ["Asha", "Ben"]
+            )
+        )
+
+        error, sent = asha.sio.call("sendMessage", "Hello Ben")
+        assert error is None
+        _, got = ben.wait_for(lambda e, d: e == "message" and d.get("id") == sent["id"])
+        assert got["username"] == "Asha" and got["text"] == "Hello Ben"
+        assert abs(got["createdAt"] - time.time() * 1000) < 60_000
+
+        error, _ = ben.sio.call("sendLocation", {"latitude": 12.82, "longitude": 80.04})
+        assert error is None
+        _, loc = asha.wait_for(lambda e, d: e == "locationMessage")
+        assert loc["url"] == "https://google.com/maps?q=12.82,80.04"
+
+        assert ben.sio.call("sendMessage", "shit") == (
+            "Profanity is not allowed!",
+            {"code": "profanity"},
+        )
+
+        ben.sio.disconnect()
+        asha.wait_for(lambda e, d: e == "message" and d["text"] == "Ben has left!")
+        asha.wait_for(
+            lambda e, d: (
+                e == "roomData" and [u["username"] for u in d["users"]] == ["Asha"]
+            )
+        )
+    finally:
+        for person in (asha, ben):
+            person.sio.disconnect()
