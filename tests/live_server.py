@@ -1,4 +1,4 @@
-"""Start the real Baithak server in a subprocess, as the README's production path does."""
+"""Start the real Baithak server in a subprocess, the README's production way."""
 
 from __future__ import annotations
 

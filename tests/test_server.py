@@ -43,7 +43,7 @@ class Person:
         return record
 
     def wait_for(self, predicate, timeout: float = 5.0):
-        """Return the first recorded (event, data) matching predicate, waiting for it."""
+        """Return the first recorded (event, data) matching predicate; wait for it."""
         deadline = time.monotonic() + timeout
         with self.changed:
             while True:
