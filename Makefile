@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := baithak
 
-.PHONY: run test lint format serve clean
+.PHONY: run test lint format serve clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,19 @@ run: $(VENV)/.installed instance/baithak.sqlite3
 serve: $(VENV)/.installed instance/baithak.sqlite3
 	$(BIN)/gunicorn -k eventlet -w 1 -b $(HOST):$(PORT) wsgi:app
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser tests (tests/e2e). Installed when missing and
+# we are root with apt-get (CI); elsewhere the browser tests skip and say why.
+chromium:
+	@if [ -n "$$BAITHAK_CHROMIUM" ] || [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Chromium for the browser tests (apt-get)"; \
+	  apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	else \
+	  echo "No Chromium: browser tests will skip (sudo apt-get install chromium)"; \
+	fi
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

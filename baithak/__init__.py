@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ def create_app(
     app.config.from_object(CONFIGS[name])
     app.config.update(overrides or {})
     os.makedirs(app.instance_path, exist_ok=True)
+    _configure_logging(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -56,3 +58,16 @@ def create_app(
     # above; init_app must come after it (it builds a fresh server each call).
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"])
     return app
+
+
+def _configure_logging(app: Flask) -> None:
+    """Send the `baithak` loggers (refused events, failures) to stderr at INFO."""
+    logger = logging.getLogger("baithak")
+    if app.testing or logger.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)

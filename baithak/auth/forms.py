@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, Field, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from ..services import ServiceError
@@ -11,10 +13,12 @@ from ..services.accounts import check_password, check_username
 from ..services.names import check_display_name
 
 
-def _service_check(check):  # type: ignore[no-untyped-def]
+def _service_check(
+    check: Callable[[object], str],
+) -> Callable[[FlaskForm, Field], None]:
     """Wrap a services check as a WTForms validator that keeps its message."""
 
-    def validator(form: FlaskForm, field: StringField) -> None:
+    def validator(form: FlaskForm, field: Field) -> None:
         try:
             check(field.data)
         except ServiceError as exc:
