@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..models import User
 from . import ServiceError
-from .names import check_display_name, clean, fold
+from .names import RESERVED_NAME_KEYS, check_display_name, clean, fold
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 # NIST SP 800-63B, 5.1.1.2: at least 8 characters, no composition rules.
@@ -59,6 +59,8 @@ def register(username: object, password: object, display_name: object) -> User:
     username = check_username(username)
     password = check_password(password)
     display_name = check_display_name(display_name)
+    if fold(username) in RESERVED_NAME_KEYS:
+        raise ServiceError("That username is reserved.", "username_reserved")
     if name_owned_by_account(username):
         raise ServiceError("That username is taken.", "username_taken")
     if fold(display_name) != fold(username) and name_owned_by_account(display_name):

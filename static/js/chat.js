@@ -175,14 +175,25 @@
 
   // --- socket events --------------------------------------------------------
 
-  socket.on("connect", () => {
-    setConnection("Joining…");
+  /* After a network drop the server may still hold our old connection (and
+   * name) until its ping times out (~45 s), so a re-join refused with
+   * name_in_use is retried for a while instead of ending the chat. */
+  const REJOIN_RETRY_MS = 3000;
+  const REJOIN_TRIES = 20;
+
+  function join(attempt) {
+    setConnection(joined ? "Reconnecting…" : "Joining…");
     joining = true;
     socket.emit("join", wanted, (error, data) => {
       joining = false;
       const unstored = pendingUnstored;
       pendingUnstored = [];
       if (error) {
+        const code = data && data.code;
+        if (joined && code === "name_in_use" && attempt < REJOIN_TRIES) {
+          setTimeout(() => socket.connected && join(attempt + 1), REJOIN_RETRY_MS);
+          return;
+        }
         joined = false;
         setConnection("");
         document.getElementById("join-error-text").textContent = error;
@@ -201,7 +212,9 @@
       unstored.forEach(showLive);
       input.focus();
     });
-  });
+  }
+
+  socket.on("connect", () => join(0));
 
   socket.on("disconnect", () => {
     setCanSend(false);
