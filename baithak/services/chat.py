@@ -80,6 +80,9 @@ def join(
     presence = get_presence()
     current = presence.get(sid)
     if current is not None and current.room_id == room.id and current.name == name:
+        # Already there: change nothing, but (re-)enter the Socket.IO room, which
+        # a join that failed half-way (after presence.add) may have left undone.
+        socketio.server.enter_room(sid, room_key(room.id), namespace="/")
         recent, has_more = msgs.history(room.id)
         return JoinResult(room, current, recent, has_more)
     member = Member(sid, room.id, room.name, name, user.id if user else None)
@@ -152,7 +155,8 @@ def older_messages(sid: str, before: object) -> tuple[list[Message], bool]:
             "History needs {before: <message id>} (a positive integer).",
             "invalid_payload",
         )
-    return msgs.history(member.room_id, before=before)
+    # Ids fit SQLite's 64-bit INTEGER; a larger `before` means the newest page.
+    return msgs.history(member.room_id, before=min(before, 2**63 - 1))
 
 
 def emit_room_data(room_id: int, room_name: str) -> None:

@@ -56,7 +56,12 @@ def get_or_create_room(raw_name: object, creator: User | None = None) -> Room:
 
 
 def create_room(raw_name: object, creator: User | None) -> Room:
-    """Create and return a new public room; raise ServiceError if the name is taken."""
+    """Create and return a new public room; raise ServiceError if the name is taken
+    or `creator` is a guest where guests are not allowed."""
+    if creator is None and not current_app.config["BAITHAK_ALLOW_GUESTS"]:
+        raise ServiceError(
+            "Guests cannot create rooms; please log in.", "login_required"
+        )
     name = check_room_name(raw_name)
     if find_room(name) is not None:
         raise ServiceError("A room with that name already exists.", "room_exists")

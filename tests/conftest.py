@@ -1,0 +1,155 @@
+"""Shared fixtures: a fresh app and SQLite file per test, HTTP and Socket.IO clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from baithak import create_app
+from baithak.extensions import db, socketio
+from baithak.services.rooms import ensure_global_room
+
+PASSWORD = "correct horse"
+
+
+@pytest.fixture
+def app(tmp_path):
+    """Create the app on a temporary SQLite file with the schema and global room."""
+    app = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/test.sqlite3"}
+    )
+    with app.app_context():
+        db.create_all()
+        ensure_global_room()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A test runner for the app's Click commands."""
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Register, log in and log out through the real HTTP forms."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def register(
+        self,
+        username: str = "alice",
+        display_name: str = "Alice",
+        password: str = PASSWORD,
+        confirm: str | None = None,
+    ):
+        """Post the registration form (which also logs the new account in)."""
+        return self._client.post(
+            "/auth/register",
+            data={
+                "username": username,
+                "display_name": display_name,
+                "password": password,
+                "confirm": password if confirm is None else confirm,
+            },
+        )
+
+    def login(self, username: str = "alice", password: str = PASSWORD, **query: str):
+        """Post the login form; `query` becomes the query string (e.g. next=)."""
+        return self._client.post(
+            "/auth/login",
+            query_string=query,
+            data={"username": username, "password": password},
+        )
+
+    def logout(self):
+        """Post the logout form."""
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    """Auth actions for `client`."""
+    return AuthActions(client)
+
+
+@pytest.fixture
+def user_client(app):
+    """Return a factory: register an account in a new HTTP client, logged in."""
+
+    def make(username: str, display_name: str):
+        http = app.test_client()
+        response = AuthActions(http).register(username, display_name)
+        assert response.status_code == 302, "registration failed"
+        return http
+
+    return make
+
+
+class ChatSocket:
+    """A Socket.IO test client that returns acks as (error, data) pairs."""
+
+    def __init__(self, sio):
+        self.sio = sio
+
+    def emit(self, event: str, *args: Any) -> tuple[Any, Any]:
+        """Emit `event` asking for an ack; fail if none comes back."""
+        ack = self.sio.emit(event, *args, callback=True)
+        assert isinstance(ack, list), f"no (error, data) ack for {event}: {ack!r}"
+        error, data = ack
+        return error, data
+
+    def join(self, username: str | None, room: str = "Global") -> dict[str, Any]:
+        """Join `room`, assert it worked, and forget the events it caused."""
+        error, data = self.emit("join", {"username": username, "room": room})
+        assert error is None, error
+        self.received()
+        return data
+
+    def received(self, event: str | None = None) -> list[Any]:
+        """Return (and forget) what arrived: (name, payload) pairs, or the
+        payloads of `event` only (the other events are dropped)."""
+        pairs = []
+        for packet in self.sio.get_received():
+            args = packet["args"]
+            # The test client unwraps "message" payloads but not other events'.
+            payload = args if packet["name"] == "message" else args[0]
+            pairs.append((packet["name"], payload))
+        if event is None:
+            return pairs
+        return [payload for name, payload in pairs if name == event]
+
+    def texts(self) -> list[str]:
+        """Return (and forget) the text of each `message` received."""
+        return [payload["text"] for payload in self.received("message")]
+
+    def disconnect(self) -> None:
+        """Close the connection."""
+        self.sio.disconnect()
+
+
+@pytest.fixture
+def connect(app):
+    """Return a factory: open a socket as the user logged in to `http` (a guest
+    by default); every socket still open is disconnected at teardown."""
+    opened: list[ChatSocket] = []
+
+    def open_socket(http=None) -> ChatSocket:
+        sio = socketio.test_client(app, flask_test_client=http or app.test_client())
+        assert sio.is_connected()
+        opened.append(ChatSocket(sio))
+        return opened[-1]
+
+    yield open_socket
+    for sock in opened:
+        if sock.sio.is_connected():
+            sock.disconnect()
