@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ def create_app(
     app.config.from_object(CONFIGS[name])
     app.config.update(overrides or {})
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     _configure_logging(app)
 
     db.init_app(app)
@@ -71,3 +74,21 @@ def _configure_logging(app: Flask) -> None:
     )
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return this installation's session key, creating it on first start.
+
+    A key known to anyone (a default in the source) would let them forge a
+    session and log in as any account; a random one kept in the git-ignored
+    instance folder survives restarts without configuration.
+    """
+    path = instance / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as file:
+        file.write(key)
+    return key

@@ -8,7 +8,8 @@ import os
 class Config:
     """Defaults shared by every configuration; safe for a classroom laptop."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-not-secret")
+    # Unset: create_app() uses instance/secret_key, made once with `secrets`.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     # A relative SQLite path resolves inside the instance folder (Flask-SQLAlchemy 3).
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", "sqlite:///baithak.sqlite3"
@@ -17,7 +18,7 @@ class Config:
     BAITHAK_ALLOW_GUESTS = os.environ.get("BAITHAK_ALLOW_GUESTS", "1") != "0"
     # The always-present room that the join form offers first.
     BAITHAK_GLOBAL_ROOM = "Global"
-    # Limits, in characters after trimming; see docs/protocol.md.
+    # Limits in characters (names: after trimming; messages: as sent).
     BAITHAK_MAX_MESSAGE_LENGTH = 2000
     BAITHAK_MAX_NAME_LENGTH = 32
     BAITHAK_MAX_ROOM_LENGTH = 48
@@ -27,6 +28,7 @@ class Config:
     SOCKETIO_ASYNC_MODE: str | None = None
     WTF_CSRF_TIME_LIMIT = None  # a classroom tab stays open all day
     SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
 
 
 class DevelopmentConfig(Config):

@@ -25,7 +25,8 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(sa.String(32))
     username_key: Mapped[str] = mapped_column(sa.String(32), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(32))
-    display_name_key: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    # Keys are NFKC-folded names, which can be longer than the names (x4).
+    display_name_key: Mapped[str] = mapped_column(sa.String(128), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)
 
@@ -37,7 +38,7 @@ class Room(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(48))
-    name_key: Mapped[str] = mapped_column(sa.String(48), unique=True)
+    name_key: Mapped[str] = mapped_column(sa.String(192), unique=True)
     is_private: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)

@@ -159,6 +159,8 @@ def test_logout_requires_post(client, auth):
         ("/\t/evil.example/", "/"),
         ("evil.example", "/"),
         ("javascript:alert(1)", "/"),
+        ("/\r\nSet-Cookie:x=1", "/"),
+        ("/rooms\x00", "/"),
     ],
 )
 def test_login_next_is_same_site_only(auth, next_url, location):

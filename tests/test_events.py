@@ -296,6 +296,7 @@ def test_send_message_before_join(connect):
         ("what the fuck", "Profanity is not allowed!"),
         ("SHIT happens", "Profanity is not allowed!"),
         ("sh1t happens", "Profanity is not allowed!"),
+        ("hi \ud800 there", "Message contains invalid characters."),
     ],
 )
 def test_send_message_refused(connect, text, error):
@@ -522,3 +523,24 @@ def test_retry_after_a_failed_room_switch_joins_fully(connect, monkeypatch):
     assert asha.emit("join", {"username": "Asha", "room": "Physics"})[0] is None
     chen.emit("sendMessage", "can you hear me?")
     assert "can you hear me?" in asha.texts()
+
+
+def test_unknown_event_gets_an_error_ack(connect):
+    sock = connect()
+    assert sock.emit("frobnicate", {"x": 1}) == (
+        "Unknown event.",
+        {"code": "unknown_event"},
+    )
+    sock.join("Asha")  # the connection still works
+
+
+def test_messages_say_whether_the_sender_is_a_guest(connect, user_client):
+    guest = connect()
+    guest.join("Asha")
+    member = connect(user_client("ravi", "Ravi"))
+    member.join(None)
+    guest.received()
+    guest.emit("sendMessage", "from a guest")
+    member.emit("sendMessage", "from an account")
+    flags = {m["text"]: m["guest"] for m in guest.received("message")}
+    assert flags == {"from a guest": True, "from an account": False}

@@ -9,12 +9,6 @@ from baithak import create_app
 from baithak.extensions import db
 from baithak.models import Room
 
-pytestmark = [
-    # migrations/env.py tries Flask-SQLAlchemy's deprecated db.get_engine() first
-    # (then falls back to db.engine); filterwarnings=error would turn it fatal.
-    pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning"),
-]
-
 
 @pytest.fixture
 def fresh_app(tmp_path, monkeypatch):

@@ -54,10 +54,10 @@ def test_guest_join_redirects_to_chat(client):
 @pytest.mark.parametrize(
     ("username", "room", "message"),
     [
-        ("", "Global", "Username and room are required!"),
-        ("   ", "Global", "Username and room are required!"),
-        ("Asha", "", "Username and room are required!"),
-        ("Asha", "  ", "Username and room are required!"),
+        ("", "Global", "Please enter a display name."),
+        ("   ", "Global", "Please enter a display name."),
+        ("Asha", "", "Please enter a room name."),
+        ("Asha", "  ", "Please enter a room name."),
         ("Admin", "Global", "That name is reserved."),
         (" system ", "Global", "That name is reserved."),
         ("A" * 33, "Global", "Name is too long (max 32 characters)."),
@@ -155,8 +155,8 @@ def test_user_creates_room_and_goes_to_chat(client, auth):
         ("physics", "A room with that name already exists."),
         (" PHYSICS ", "A room with that name already exists."),
         ("global", "A room with that name already exists."),
-        ("", "Username and room are required!"),
-        ("   ", "Username and room are required!"),
+        ("", "Please enter a room name."),
+        ("   ", "Please enter a room name."),
         ("R" * 49, "Room name is too long (max 48 characters)."),
     ],
 )

@@ -24,6 +24,9 @@ def load_user(user_id: str) -> User | None:
 def _safe_next(default: str) -> str:
     """Return ?next= if it is a path on this site, else `default` (no open redirect)."""
     target = request.args.get("next", "")
+    # Browsers read "/\\host" as "//host", and control characters break headers.
+    if any(ch == "\\" or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return default
     parts = urlsplit(target)
     if target.startswith("/") and not target.startswith("//") and not parts.netloc:
         return target

@@ -90,6 +90,13 @@ def on_load_history(payload: Any = None) -> dict[str, Any]:
     return {"messages": [msgs.to_payload(m) for m in older], "hasMore": has_more}
 
 
+@socketio.on("*")
+def on_unknown(event: Any = None, *_args: Any) -> Ack:
+    """Any other event: acked with an error, so no client waits forever."""
+    log.info("unknown event %r from %s", str(event)[:64], request.sid)
+    return "Unknown event.", {"code": "unknown_event"}
+
+
 @socketio.on("disconnect")
 def on_disconnect(reason: Any = None) -> None:
     """A connection closed: the others get "<name> has left!" and roomData."""

@@ -10,6 +10,12 @@ from ..services import ServiceError
 from ..services.names import check_room_name
 
 
+def form_error(exc: ServiceError, what: str) -> str:
+    """Return the message a form shows for a refusal: "Please enter <what>." when
+    the field was empty (the protocol's wording reads oddly on a form)."""
+    return f"Please enter {what}." if exc.code == "required" else exc.message
+
+
 class RoomNameField(StringField):
     """A room name checked by services.names.check_room_name."""
 
@@ -18,7 +24,7 @@ class RoomNameField(StringField):
         try:
             self.data = check_room_name(self.data)
         except ServiceError as exc:
-            raise ValidationError(exc.message) from None
+            raise ValidationError(form_error(exc, "a room name")) from None
 
 
 class JoinForm(FlaskForm):

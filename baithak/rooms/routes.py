@@ -10,7 +10,7 @@ from ..services import ServiceError, chat
 from ..services.names import check_room_name
 from ..services.rooms import create_room, list_rooms
 from . import bp
-from .forms import CreateRoomForm, JoinForm
+from .forms import CreateRoomForm, JoinForm, form_error
 
 
 def _guest_name_error(form: JoinForm) -> str | None:
@@ -18,7 +18,7 @@ def _guest_name_error(form: JoinForm) -> str | None:
     try:
         form.username.data = chat.chat_name(None, form.username.data)
     except ServiceError as exc:
-        return exc.message
+        return form_error(exc, "a display name")
     return None
 
 
@@ -52,8 +52,11 @@ def chat_page() -> str | Response:
         room = check_room_name(request.args.get("room"))
     except ServiceError:
         return redirect(url_for("rooms.index"))
-    if not current_user.is_authenticated and not request.args.get("username"):
-        return redirect(url_for("rooms.index", room=room))
+    if not current_user.is_authenticated:
+        if not current_app.config["BAITHAK_ALLOW_GUESTS"]:
+            return redirect(url_for("auth.login", next=request.full_path))
+        if not request.args.get("username"):
+            return redirect(url_for("rooms.index", room=room))
     return render_template("rooms/chat.html", room=room)
 
 

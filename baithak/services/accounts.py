@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -88,6 +90,14 @@ def authenticate(username: object, password: object) -> User | None:
         return None
     stmt = sa.select(User).where(User.username_key == fold(clean(username)))
     user = db.session.execute(stmt).scalar_one_or_none()
-    if user is None or not check_password_hash(user.password_hash, password):
+    # Hash even for an unknown username, so the time taken does not tell
+    # whether the account exists.
+    stored = user.password_hash if user is not None else _dummy_hash()
+    if not check_password_hash(stored, password) or user is None:
         return None
     return user
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))

@@ -17,7 +17,7 @@ from ..models import Message, Room, User, now_ms
 from . import ServiceError
 from . import messages as msgs
 from .accounts import name_owned_by_account
-from .names import SYSTEM_NAME, check_display_name
+from .names import SYSTEM_NAME, check_display_name, fold
 from .presence import Member, get_presence
 from .rooms import get_or_create_room, room_key
 
@@ -79,7 +79,7 @@ def join(
     room = get_or_create_room(raw_room, creator=user)
     presence = get_presence()
     current = presence.get(sid)
-    if current is not None and current.room_id == room.id and current.name == name:
+    if current is not None and current.room_id == room.id and current.key == fold(name):
         # Already there: change nothing, but (re-)enter the Socket.IO room, which
         # a join that failed half-way (after presence.add) may have left undone.
         socketio.server.enter_room(sid, room_key(room.id), namespace="/")

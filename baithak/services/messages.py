@@ -6,16 +6,13 @@ import math
 from typing import Any
 
 import sqlalchemy as sa
-from better_profanity import profanity
 from flask import current_app
 
 from ..extensions import db
 from ..models import Message, Room
 from . import ServiceError
 from .names import SYSTEM_NAME
-
-# Loaded once per process: load_censor_words() reads the word list from disk.
-profanity.load_censor_words()
+from .profanity import contains_profanity
 
 PROFANITY = "Profanity is not allowed!"  # core error string, PROTOCOL.md
 # The course app's link; q=<lat>,<lon> puts a pin on the coordinates.
@@ -26,16 +23,18 @@ def check_text(raw: object) -> str:
     """Return the text, or raise ServiceError (wrong type, empty, too long, profane).
 
     Surrounding whitespace is kept out of the check for emptiness only; the
-    text is stored as sent. Profanity: better-profanity's default word list.
+    text is stored as sent. Profanity: see services.profanity.
     """
     if not isinstance(raw, str):
         raise ServiceError("Message must be a string of text.", "invalid_payload")
     if not raw.strip():
         raise ServiceError("Message is empty.", "empty")
+    if any("\ud800" <= ch <= "\udfff" for ch in raw):  # not encodable as UTF-8
+        raise ServiceError("Message contains invalid characters.", "invalid_text")
     limit = current_app.config["BAITHAK_MAX_MESSAGE_LENGTH"]
     if len(raw) > limit:
         raise ServiceError(f"Message is too long (max {limit} characters).", "too_long")
-    if profanity.contains_profanity(raw):
+    if contains_profanity(raw):
         raise ServiceError(PROFANITY, "profanity")
     return raw
 
@@ -121,8 +120,8 @@ def to_payload(message: Message) -> dict[str, Any]:
     """Return the wire form of a stored message (see docs/protocol.md).
 
     Text and system messages: {"id", "kind", "username", "text", "createdAt"}
-    plus "system": true for system ones; location messages carry "url",
-    "latitude" and "longitude" instead of "text".
+    plus "system": true for system ones and "guest": bool for the others;
+    location messages carry "url", "latitude" and "longitude" instead of "text".
     """
     payload: dict[str, Any] = {
         "id": message.id,
@@ -138,6 +137,8 @@ def to_payload(message: Message) -> dict[str, Any]:
         payload["text"] = message.text
     if message.kind == "system":
         payload["system"] = True
+    else:
+        payload["guest"] = message.user_id is None
     return payload
 
 

@@ -15,17 +15,47 @@ RESERVED_NAME_KEYS = frozenset({"admin", "system", "baithak"})
 REQUIRED = "Username and room are required!"  # core error string, PROTOCOL.md
 
 
+# Joiners that Indic scripts and emoji sequences need; kept in what is shown,
+# dropped from comparison keys.
+JOINERS = frozenset("\u200c\u200d")
+# Letters and symbols that render as blank space (Hangul fillers, braille blank).
+BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Unicode categories removed from names: control, surrogate and format
+# characters (bidi overrides, zero-width spaces, soft hyphen, BOM...).
+REMOVED_CATEGORIES = frozenset({"Cc", "Cs", "Cf"})
+
+
 def clean(value: object) -> str:
-    """Return `value` trimmed, with control characters removed; "" for non-strings."""
+    """Return a name as shown: invisible, control and bidi-override characters
+    removed, whitespace runs made one space, ends trimmed; "" for non-strings
+    and for names with nothing visible left."""
     if not isinstance(value, str):
         return ""
-    text = "".join(ch for ch in value if unicodedata.category(ch) != "Cc")
-    return text.strip()
+    kept = "".join(
+        ch
+        for ch in value
+        if ch in JOINERS
+        or (unicodedata.category(ch) not in REMOVED_CATEGORIES and ch not in BLANKS)
+    )
+    text = " ".join(kept.split())
+    return text if text.strip("".join(JOINERS)) else ""
 
 
 def fold(value: str) -> str:
-    """Return the comparison key of a cleaned name: NFKC-normalised and case-folded."""
-    return unicodedata.normalize("NFKC", value).casefold()
+    """Return the comparison key of a cleaned name (NFKC, joiners removed,
+    case-folded), so fullwidth "ASHA" (U+FF21...) and "asha" match."""
+    text = "".join(ch for ch in value if ch not in JOINERS)
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _check_length(name: str, limit: int, what: str) -> None:
+    # NFKC may expand a character (one ligature can fold to 18 letters); the
+    # stored key has room for KEY_FACTOR x the limit.
+    if len(name) > limit or len(fold(name)) > KEY_FACTOR * limit:
+        raise ServiceError(f"{what} is too long (max {limit} characters).", "too_long")
+
+
+KEY_FACTOR = 4
 
 
 def check_display_name(raw: object) -> str:
@@ -33,9 +63,7 @@ def check_display_name(raw: object) -> str:
     name = clean(raw)
     if not name:
         raise ServiceError(REQUIRED, "required")
-    limit = current_app.config["BAITHAK_MAX_NAME_LENGTH"]
-    if len(name) > limit:
-        raise ServiceError(f"Name is too long (max {limit} characters).", "too_long")
+    _check_length(name, current_app.config["BAITHAK_MAX_NAME_LENGTH"], "Name")
     if fold(name) in RESERVED_NAME_KEYS:
         raise ServiceError("That name is reserved.", "name_reserved")
     return name
@@ -46,9 +74,5 @@ def check_room_name(raw: object) -> str:
     name = clean(raw)
     if not name:
         raise ServiceError(REQUIRED, "required")
-    limit = current_app.config["BAITHAK_MAX_ROOM_LENGTH"]
-    if len(name) > limit:
-        raise ServiceError(
-            f"Room name is too long (max {limit} characters).", "too_long"
-        )
+    _check_length(name, current_app.config["BAITHAK_MAX_ROOM_LENGTH"], "Room name")
     return name

@@ -58,7 +58,8 @@
     if (msg.id !== undefined) item.dataset.id = String(msg.id);
 
     const meta = document.createElement("header");
-    const name = document.createElement("span");
+    // <bdi>: a right-to-left name must not reorder the text around it.
+    const name = document.createElement("bdi");
     name.className = "author";
     name.textContent = msg.username;
     const when = document.createElement("time");
@@ -66,10 +67,18 @@
     when.dateTime = date.toISOString();
     when.title = fullFormat.format(date);
     when.textContent = timeFormat.format(date);
-    meta.append(name, " ", when);
+    meta.append(name);
+    if (msg.guest) {
+      const tag = document.createElement("span");
+      tag.className = "tag";
+      tag.textContent = "guest";
+      meta.append(" ", tag);
+    }
+    meta.append(" ", when);
 
     const body = document.createElement("p");
     body.className = "body";
+    body.dir = "auto"; // each message takes its own direction (Urdu, Arabic, ...)
     if (msg.url !== undefined) {
       const link = document.createElement("a");
       // Only ever link to the web; the server builds this URL, but trust nothing.
@@ -143,7 +152,9 @@
     peopleEl.replaceChildren(
       ...users.map((user) => {
         const li = document.createElement("li");
-        li.textContent = user.username;
+        const name = document.createElement("bdi");
+        name.textContent = user.username;
+        li.append(name);
         if (user.guest) {
           const tag = document.createElement("span");
           tag.className = "tag";

@@ -75,7 +75,7 @@ def test_empty_name_shows_a_readable_error(browser, server, screenshot) -> None:
         page.goto(server.url + "/")
         page.click("button[type=submit]")
         expect(page.locator(".field-error")).to_have_text(
-            "Username and room are required!"
+            "Please enter a display name."
         )
         screenshot(page)
     finally:

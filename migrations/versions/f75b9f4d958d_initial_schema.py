@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f827c94599a2
+Revision ID: f75b9f4d958d
 Revises: 
-Create Date: 2026-11-29 16:36:22.633994
+Create Date: 2026-11-29 16:49:55.450723
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f827c94599a2'
+revision = 'f75b9f4d958d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -23,7 +23,7 @@ def upgrade():
     sa.Column('username', sa.String(length=32), nullable=False),
     sa.Column('username_key', sa.String(length=32), nullable=False),
     sa.Column('display_name', sa.String(length=32), nullable=False),
-    sa.Column('display_name_key', sa.String(length=32), nullable=False),
+    sa.Column('display_name_key', sa.String(length=128), nullable=False),
     sa.Column('password_hash', sa.String(length=256), nullable=False),
     sa.Column('created_at', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
@@ -33,7 +33,7 @@ def upgrade():
     op.create_table('rooms',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=48), nullable=False),
-    sa.Column('name_key', sa.String(length=48), nullable=False),
+    sa.Column('name_key', sa.String(length=192), nullable=False),
     sa.Column('is_private', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.BigInteger(), nullable=False),
