@@ -223,3 +223,17 @@ def test_room_and_guest_name_html_is_escaped(client):
         html = response.get_data(as_text=True)
         assert "<script>alert" not in html
         assert XSS not in html
+
+
+def test_join_form_refuses_a_name_in_use_in_that_room(client, connect):
+    connect().join("Asha", "Physics")
+    response = client.post("/", data={"username": "ASHA", "room": "physics"})
+    assert "Someone in that room already uses this name" in page_text(response)
+    # The same name is free in another room.
+    other = client.post("/", data={"username": "Asha", "room": "Chemistry"})
+    assert other.status_code == 302
+
+
+def test_join_page_prefills_the_name_from_query(client):
+    response = client.get("/?room=Physics&username=Asha")
+    assert 'value="Asha"' in response.get_data(as_text=True)

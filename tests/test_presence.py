@@ -140,3 +140,13 @@ def test_remove_last_member_empties_the_room(presence):
     assert presence.get("s1") is None
     assert presence.counts() == {}
     assert presence.remove("s1") == (None, False)
+
+
+def test_name_taken_follows_the_join_rule(presence):
+    presence.add(member("s1", "Asha"))
+    presence.add(member("s2", "Ravi", user_id=7))
+    assert presence.name_taken(GLOBAL, " asha ".strip(), None)
+    assert presence.name_taken(GLOBAL, "RAVI", None)  # a guest may not take it
+    assert not presence.name_taken(GLOBAL, "ravi", 7)  # the account's next tab
+    assert not presence.name_taken(PHYSICS, "Asha", None)
+    assert not presence.name_taken(GLOBAL, "Bela", None)

@@ -9,7 +9,7 @@ from wtforms import BooleanField, Field, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from ..services import ServiceError
-from ..services.accounts import check_password, check_username
+from ..services.accounts import MIN_PASSWORD_LENGTH, check_password, check_username
 from ..services.names import check_display_name
 
 
@@ -31,13 +31,19 @@ class RegisterForm(FlaskForm):
     """Create an account: username (for logging in), display name, password."""
 
     username = StringField(
-        "Username", validators=[DataRequired(), _service_check(check_username)]
+        "Username",
+        validators=[DataRequired(), _service_check(check_username)],
+        description="For logging in: 3-32 letters, digits, dots, dashes or _.",
     )
     display_name = StringField(
-        "Display name", validators=[DataRequired(), _service_check(check_display_name)]
+        "Display name",
+        validators=[DataRequired(), _service_check(check_display_name)],
+        description="The name people see in chat (up to 32 characters).",
     )
     password = PasswordField(
-        "Password", validators=[DataRequired(), _service_check(check_password)]
+        "Password",
+        validators=[DataRequired(), _service_check(check_password)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
     )
     confirm = PasswordField(
         "Repeat password",

@@ -13,7 +13,11 @@ from ..services.names import check_room_name
 def form_error(exc: ServiceError, what: str) -> str:
     """Return the message a form shows for a refusal: "Please enter <what>." when
     the field was empty (the protocol's wording reads oddly on a form)."""
-    return f"Please enter {what}." if exc.code == "required" else exc.message
+    if exc.code == "required":
+        return f"Please enter {what}."
+    if exc.code == "name_in_use":
+        return "Someone in that room already uses this name; pick another."
+    return exc.message
 
 
 class RoomNameField(StringField):

@@ -16,7 +16,9 @@ from .forms import CreateRoomForm, JoinForm, form_error
 def _guest_name_error(form: JoinForm) -> str | None:
     """Return why a guest may not use the form's name, or None."""
     try:
-        form.username.data = chat.chat_name(None, form.username.data)
+        form.username.data = chat.check_guest_can_join(
+            form.username.data, form.room.data
+        )
     except ServiceError as exc:
         return form_error(exc, "a display name")
     return None
@@ -30,6 +32,7 @@ def index() -> str | Response:
         form.room.data = request.args.get(
             "room", current_app.config["BAITHAK_GLOBAL_ROOM"]
         )
+        form.username.data = request.args.get("username", "")
     elif form.validate_on_submit():
         if current_user.is_authenticated:
             return redirect(url_for("rooms.chat_page", room=form.room.data))

@@ -1,7 +1,7 @@
 """Chat actions: each performs one change and pushes the resulting events.
 
-Event names and payloads follow ../shared/PROTOCOL.md (core) and
-docs/protocol.md (additions). These functions take the connection's sid and
+Event names and payloads: docs/protocol.md (the course chat app's core
+protocol, and Baithak's additions). These functions take the connection's sid and
 identity explicitly; they never read the request, the session or current_user.
 """
 
@@ -17,9 +17,9 @@ from ..models import Message, Room, User, now_ms
 from . import ServiceError
 from . import messages as msgs
 from .accounts import name_owned_by_account
-from .names import SYSTEM_NAME, check_display_name, fold
+from .names import SYSTEM_NAME, check_display_name, check_room_name, fold
 from .presence import Member, get_presence
-from .rooms import get_or_create_room, room_key
+from .rooms import find_room, get_or_create_room, room_key
 
 NOT_JOINED = "Join a room first."
 
@@ -61,6 +61,19 @@ def chat_name(user: User | None, raw_username: object) -> str:
             "That name belongs to a registered user; pick another or log in.",
             "name_registered",
         )
+    return name
+
+
+def check_guest_can_join(raw_username: object, raw_room: object) -> str:
+    """Return a guest's cleaned name if joining the room would succeed now.
+
+    For the join form, so a refusal shows there rather than on the chat page;
+    `join` itself checks again. Raises ServiceError as `join` would.
+    """
+    name = chat_name(None, raw_username)
+    room = find_room(check_room_name(raw_room))
+    if room is not None and get_presence().name_taken(room.id, name, None):
+        raise ServiceError("Username is in use!", "name_in_use")
     return name
 
 

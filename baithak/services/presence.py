@@ -67,6 +67,9 @@ class Presence(Protocol):
     def remove(self, sid: str) -> tuple[Member | None, bool]:
         """Forget `sid`; return its member (or None) and whether the person left."""
 
+    def name_taken(self, room_id: int, name: str, user_id: int | None) -> bool:
+        """Return True if joining the room as `name` would be refused as in use."""
+
     def get(self, sid: str) -> Member | None:
         """Return the member `sid` is, or None if it has not joined a room."""
 
@@ -88,16 +91,22 @@ class MemoryPresence:
     def add(self, member: Member) -> Move:
         """See Presence.add."""
         with self._lock:
-            room = self._rooms.get(member.room_id, {})
-            same = [
-                m for m in room.values() if m.key == member.key and m.sid != member.sid
-            ]
-            if any(m.user_id is None or m.user_id != member.user_id for m in same):
+            same = self._same_name(member.room_id, member.key, member.sid)
+            if _conflict(same, member.user_id):
                 raise ServiceError("Username is in use!", "name_in_use")
             previous, previous_gone = self._remove(member.sid)
             self._rooms.setdefault(member.room_id, {})[member.sid] = member
             self._by_sid[member.sid] = member
             return Move(not same, previous, previous_gone)
+
+    def name_taken(self, room_id: int, name: str, user_id: int | None) -> bool:
+        """See Presence.name_taken."""
+        with self._lock:
+            return _conflict(self._same_name(room_id, fold(name), None), user_id)
+
+    def _same_name(self, room_id: int, key: str, sid: str | None) -> list[Member]:
+        room = self._rooms.get(room_id, {})
+        return [m for m in room.values() if m.key == key and m.sid != sid]
 
     def remove(self, sid: str) -> tuple[Member | None, bool]:
         """See Presence.remove."""
@@ -135,6 +144,11 @@ class MemoryPresence:
                 room_id: len({m.key for m in room.values()})
                 for room_id, room in self._rooms.items()
             }
+
+
+def _conflict(same_name: list[Member], user_id: int | None) -> bool:
+    """The rule: a name is one person's; only the same account may add a tab."""
+    return any(m.user_id is None or m.user_id != user_id for m in same_name)
 
 
 def _join_order(member: Member) -> tuple[int, str]:

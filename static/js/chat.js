@@ -143,9 +143,11 @@
       hasMore = more;
     }
     marker.hidden = !hasMore;
-    marker.textContent = hasMore ? "Scroll up for older messages" : "";
+    marker.textContent = hasMore ? "Load older messages" : "";
     if (initial) scrollToBottom();
     else messagesEl.scrollTop = top + (messagesEl.scrollHeight - before);
+    // A tall screen may show the whole page with nothing to scroll: fetch more.
+    if (hasMore && messagesEl.scrollHeight <= messagesEl.clientHeight) loadOlder();
   }
 
   function renderPeople(users) {
@@ -208,6 +210,10 @@
         joined = false;
         setConnection("");
         document.getElementById("join-error-text").textContent = error;
+        const back = document.getElementById("join-error-back");
+        const again = new URL(back.href);
+        if (wanted.username) again.searchParams.set("username", wanted.username);
+        back.href = again.href;
         joinError.hidden = false;
         socket.disconnect();
         return;
@@ -289,8 +295,8 @@
     );
   });
 
-  messagesEl.addEventListener("scroll", () => {
-    if (messagesEl.scrollTop > 40 || !hasMore || loadingOlder || !joined) return;
+  function loadOlder() {
+    if (!hasMore || loadingOlder || !joined) return;
     loadingOlder = true;
     marker.textContent = "Loading older messages…";
     socket.emit("loadHistory", { before: oldestId }, (error, data) => {
@@ -301,7 +307,12 @@
       }
       showHistory(data.messages, data.hasMore, true);
     });
+  }
+
+  messagesEl.addEventListener("scroll", () => {
+    if (messagesEl.scrollTop <= 40) loadOlder();
   });
+  marker.addEventListener("click", loadOlder);
 
   socket.connect();
 })();
