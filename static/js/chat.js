@@ -56,6 +56,8 @@
     if (msg.system) item.classList.add("system");
     else if (me && fold(msg.username) === fold(me)) item.classList.add("mine");
     if (msg.id !== undefined) item.dataset.id = String(msg.id);
+    item.dataset.author = msg.system ? "" : fold(msg.username);
+    item.dataset.time = String(msg.createdAt);
 
     const meta = document.createElement("header");
     // <bdi>: a right-to-left name must not reorder the text around it.
@@ -79,6 +81,7 @@
     const body = document.createElement("p");
     body.className = "body";
     body.dir = "auto"; // each message takes its own direction (Urdu, Arabic, ...)
+    body.title = fullFormat.format(date);
     if (msg.url !== undefined) {
       const link = document.createElement("a");
       // Only ever link to the web; the server builds this URL, but trust nothing.
@@ -94,6 +97,21 @@
     return item;
   }
 
+  /* Consecutive messages by one person within GROUP_MS show their name once. */
+  const GROUP_MS = 5 * 60 * 1000;
+
+  function regroup(el) {
+    for (const item of [el, el.nextElementSibling]) {
+      if (!item || !item.classList.contains("message")) continue;
+      const prev = item.previousElementSibling;
+      const same =
+        prev && prev.classList.contains("message") && item.dataset.author &&
+        prev.dataset.author === item.dataset.author &&
+        Number(item.dataset.time) - Number(prev.dataset.time) < GROUP_MS;
+      item.classList.toggle("continued", Boolean(same));
+    }
+  }
+
   function hasMessage(id) {
     return id !== undefined && messagesEl.querySelector(`[data-id="${Number(id)}"]`) !== null;
   }
@@ -102,21 +120,25 @@
    * newer than all shown goes at the end, after any unstored ones (the
    * welcome, which has no id); older ones (history pages) go in their place. */
   function insertMessage(msg) {
-    if (msg.id === undefined) {
-      if (joining) pendingUnstored.push(msg);
-      else messagesEl.append(buildMessage(msg));
+    if (msg.id === undefined && joining) {
+      pendingUnstored.push(msg);
       return;
     }
     if (hasMessage(msg.id)) return;
     const el = buildMessage(msg);
-    if (newestId === null || msg.id > newestId) {
-      newestId = msg.id;
+    placeMessage(el, msg.id);
+    regroup(el);
+  }
+
+  function placeMessage(el, id) {
+    if (id === undefined || newestId === null || id > newestId) {
+      if (id !== undefined) newestId = id;
       messagesEl.append(el);
       return;
     }
     const stored = messagesEl.querySelectorAll("[data-id]");
     for (let i = stored.length - 1; i >= 0; i--) {
-      if (Number(stored[i].dataset.id) < msg.id) {
+      if (Number(stored[i].dataset.id) < id) {
         stored[i].after(el);
         return;
       }
@@ -222,6 +244,7 @@
       me = data.username;
       wanted.room = data.room;
       roomTitle.textContent = data.room;
+      input.placeholder = `Message ${data.room}`;
       document.title = `${data.room} · Baithak`;
       setConnection("");
       setCanSend(true);

@@ -13,7 +13,7 @@ def join_as_guest(browser, url: str, name: str, room: str = "Global", **context)
     page.goto(url + "/")
     page.fill("#username", name)
     page.fill("#room", room)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     expect(page.locator("#message-input")).to_be_enabled()
     return page
 
@@ -73,10 +73,161 @@ def test_empty_name_shows_a_readable_error(browser, server, screenshot) -> None:
     page = browser.new_context().new_page()
     try:
         page.goto(server.url + "/")
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         expect(page.locator(".field-error")).to_have_text(
             "Please enter a display name."
         )
+        screenshot(page)
+    finally:
+        page.context.close()
+
+
+def test_account_name_is_what_others_see(browser, server, screenshot) -> None:
+    page = browser.new_context().new_page()
+    guest = join_as_guest(browser, server.url, "Guest Gita", "Staff room")
+    try:
+        page.goto(server.url + "/auth/register")
+        page.fill("#username", "mrsrao")
+        page.fill("#display_name", "Mrs Rao")
+        page.fill("#password", "correct horse")
+        page.fill("#confirm", "correct horse")
+        page.click("main button[type=submit]")
+        page.click("text=Log out")
+        expect(page.locator(".flashes")).to_have_text("You are logged out.")
+        page.goto(server.url + "/auth/login")
+        page.fill("#username", "mrsrao")
+        page.fill("#password", "correct horse")
+        page.click("main button[type=submit]")
+        expect(page.locator(".whoami")).to_have_text("Mrs Rao")
+        page.fill("#room", "staff room")
+        page.click("main button[type=submit]")
+        expect(page.locator("#message-input")).to_be_enabled()
+        send(page, "Staff meeting at 3")
+        expect(guest.locator(".message:not(.system) .author")).to_have_text(["Mrs Rao"])
+        expect(guest.locator("#people li")).to_have_text(
+            ["Guest Gita guest", "Mrs Rao"]
+        )
+        screenshot(guest)
+    finally:
+        page.context.close()
+        guest.context.close()
+
+
+def test_shared_location_is_a_link_to_the_coordinates(
+    browser, server, screenshot
+) -> None:
+    where = {"latitude": 12.82, "longitude": 80.04}
+    asha = join_as_guest(
+        browser,
+        server.url,
+        "Asha",
+        "Field trip",
+        geolocation=where,
+        permissions=["geolocation"],
+    )
+    ben = join_as_guest(browser, server.url, "Ben", "Field trip")
+    try:
+        asha.click("#location-button")
+        for page in (asha, ben):
+            link = page.locator(".message:not(.system) .body a")
+            expect(link).to_have_attribute(
+                "href", "https://google.com/maps?q=12.82,80.04"
+            )
+            expect(link).to_have_attribute("rel", "noopener noreferrer")
+        screenshot(ben)
+    finally:
+        asha.context.close()
+        ben.context.close()
+
+
+def test_closing_a_tab_says_who_left(browser, server, screenshot) -> None:
+    asha = join_as_guest(browser, server.url, "Asha", "Art")
+    ben = join_as_guest(browser, server.url, "Ben", "Art")
+    chen = join_as_guest(browser, server.url, "Chen", "Art")
+    try:
+        expect(asha.locator("#people li")).to_have_count(3)
+        chen.context.close()
+        for page in (asha, ben):
+            expect(page.locator(".message.system").last).to_contain_text(
+                "Chen has left!"
+            )
+            expect(page.locator("#people li")).to_have_count(2)
+        screenshot(asha)
+    finally:
+        asha.context.close()
+        ben.context.close()
+
+
+def test_reload_brings_history_back_and_scrolling_up_loads_more(
+    browser, server, screenshot
+) -> None:
+    import socketio
+
+    seeder = socketio.Client()
+    seeder.connect(server.url, transports=["websocket"])
+    seeder.call("join", {"username": "Seeder", "room": "Long"})
+    for i in range(1, 201):
+        assert seeder.call("sendMessage", f"note {i}")[0] is None
+    seeder.disconnect()
+
+    page = join_as_guest(browser, server.url, "Reader", "Long")
+    try:
+        notes = page.locator(".message:not(.system) .body")
+        expect(notes.last).to_have_text("note 200")
+        first_page = notes.all_text_contents()
+        assert 40 < len(first_page) < 50  # the last 50 messages, a few of them notices
+        page.reload()
+        expect(page.locator("#message-input")).to_be_enabled()
+        expect(notes.last).to_have_text("note 200")
+        # Reloading stored "left"/"joined" notices: fewer notes fit in 50, none twice.
+        again = notes.all_text_contents()
+        assert again == first_page[len(first_page) - len(again) :]
+        marker = page.locator("#history-marker")
+        for _ in range(10):
+            if marker.is_hidden():
+                break
+            count = notes.count()
+            page.locator("#messages").evaluate("el => el.scrollTop = 0")
+            expect(notes).not_to_have_count(count)
+        texts = notes.all_text_contents()
+        assert texts == [f"note {i}" for i in range(1, 201)]
+        expect(marker).to_be_hidden()
+        screenshot(page)
+    finally:
+        page.context.close()
+
+
+def test_html_in_names_and_messages_is_shown_as_text(
+    browser, server, screenshot
+) -> None:
+    evil = '<img src=x onerror="window.__pwned=1">'
+    asha = join_as_guest(browser, server.url, f"Asha{evil}"[:32], "XSS")
+    ben = join_as_guest(browser, server.url, "Ben", "XSS")
+    try:
+        send(asha, f"hello {evil}<script>window.__pwned=2</script>")
+        body = ben.locator(".message:not(.system) .body")
+        expect(body).to_have_text(f"hello {evil}<script>window.__pwned=2</script>")
+        expect(ben.locator("#people li").first).to_contain_text("<img")
+        for page in (asha, ben):
+            assert page.evaluate("window.__pwned") is None
+            assert page.locator("#messages img").count() == 0
+        screenshot(ben)
+    finally:
+        asha.context.close()
+        ben.context.close()
+
+
+def test_phone_sized_screen_shows_the_message_box(browser, server, screenshot) -> None:
+    page = join_as_guest(
+        browser, server.url, "Phone", "Mobile", viewport={"width": 390, "height": 844}
+    )
+    try:
+        for selector in ("#message-input", "#send-button", "#location-button"):
+            box = page.locator(selector).bounding_box()
+            assert box is not None and box["x"] >= 0
+            assert box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390  # no horizontal scrolling
         screenshot(page)
     finally:
         page.context.close()
