@@ -1,18 +1,10 @@
-"""WSGI entry point: `gunicorn -k eventlet -w 1 wsgi:app` (see README).
+"""WSGI entry point for production: `gunicorn -k eventlet -w 1 wsgi:app`.
 
-Run directly (`python wsgi.py`), it serves with Flask-SocketIO's own runner.
+See README, "Production". For local use, `make run` serves with `flask run`.
 """
 
 import os
 
 from baithak import create_app
-from baithak.extensions import socketio
 
 app = create_app(os.environ.get("BAITHAK_CONFIG", "production"))
-
-if __name__ == "__main__":
-    socketio.run(
-        app,
-        host=os.environ.get("HOST", "127.0.0.1"),
-        port=int(os.environ.get("PORT", "5000")),
-    )

@@ -59,7 +59,12 @@ def create_app(
 
     # The handlers in rooms.events are registered on `socketio` by the import
     # above; init_app must come after it (it builds a fresh server each call).
-    socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"])
+    # async_handlers=False: one connection's events are handled one at a time,
+    # in order, so pipelined sends are stored and broadcast in the order sent
+    # and a disconnect never runs in the middle of that connection's join.
+    socketio.init_app(
+        app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], async_handlers=False
+    )
     return app
 
 
@@ -84,11 +89,21 @@ def _instance_secret(instance: Path) -> str:
     instance folder survives restarts without configuration.
     """
     path = instance / "secret_key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
+    if path.exists() and (key := path.read_text().strip()):
+        return key
     key = secrets.token_hex(32)
+    # Written whole then renamed, so a crash never leaves an empty key file.
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as file:
         file.write(key)
+    try:
+        os.link(partial, path)  # fails if another process made one meanwhile
+    except FileExistsError:
+        if not path.read_text().strip():
+            os.replace(partial, path)
+            return key
+        key = path.read_text().strip()
+    finally:
+        partial.unlink(missing_ok=True)
     return key

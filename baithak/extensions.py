@@ -12,7 +12,9 @@ class Base(DeclarativeBase):
     """Declarative base for every Baithak model."""
 
 
-db = SQLAlchemy(model_class=Base)
+# Committed objects keep their values: a stored message is turned into its
+# payload right after the commit, without reloading it row by row.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 socketio = SocketIO()

@@ -49,16 +49,31 @@ def _wait_until_listening(server: LiveServer, port: int, timeout: float) -> None
     raise RuntimeError(f"server did not listen within {timeout}s:\n{server.log()}")
 
 
+def _command(kind: str, port: int) -> list[str]:
+    if kind == "gunicorn":  # README, "Production"
+        return [
+            str(BIN / "gunicorn"), "-k", "eventlet", "-w", "1",
+            "-b", f"127.0.0.1:{port}", "wsgi:app",
+        ]  # fmt: skip
+    if kind == "flask":  # README, quick start (`make run`)
+        return [str(BIN / "flask"), "run", "--port", str(port)]
+    raise ValueError(kind)
+
+
 @contextmanager
-def live_server(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
-    """Run `flask init-db`, then `gunicorn -k eventlet -w 1 wsgi:app` on a free
-    loopback port with a fresh SQLite file in `tmp_path`; stop it afterwards."""
+def live_server(
+    tmp_path: Path, kind: str = "gunicorn", **env: str
+) -> Iterator[LiveServer]:
+    """Run `flask init-db`, then serve on a free loopback port with a fresh
+    SQLite file in `tmp_path`: kind "gunicorn" is `gunicorn -k eventlet -w 1
+    wsgi:app`, kind "flask" is `flask run`. Stopped afterwards."""
     port = free_port()
     environ = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'baithak.sqlite3'}",
         "FLASK_APP": "baithak",
-        "BAITHAK_CONFIG": "production",
+        "BAITHAK_CONFIG": "production" if kind == "gunicorn" else "development",
+        "SECRET_KEY": "live-server-test",  # keep the work tree's instance/ clean
         **env,
     }
     subprocess.run(
@@ -71,16 +86,7 @@ def live_server(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
     log_path = tmp_path / "server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "-k",
-                "eventlet",
-                "-w",
-                "1",
-                "-b",
-                f"127.0.0.1:{port}",
-                "wsgi:app",
-            ],
+            _command(kind, port),
             cwd=ROOT,
             env=environ,
             stdout=log,

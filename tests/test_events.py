@@ -508,19 +508,26 @@ def test_unexpected_error_is_acked_and_connection_survives(
     assert bela.texts()[-1] == "recovered"
 
 
-def test_retry_after_a_failed_room_switch_joins_fully(connect, monkeypatch):
-    asha, _bela = joined(connect, "Asha", "Bela")
+def test_a_room_switch_that_fails_changes_nothing(connect, monkeypatch):
+    asha, bela = joined(connect, "Asha", "Bela")
     (chen,) = joined(connect, "Chen", room="Physics")
 
     def boom(*args, **kwargs):
         raise RuntimeError("database is locked")
 
-    # Storing "Asha has left!" in the old room fails half-way through the switch.
-    monkeypatch.setattr(msgs, "store_system", boom)
+    # Storing the "has left!"/"has joined!" notices fails during the switch.
+    monkeypatch.setattr(msgs, "add_system", boom)
     assert asha.emit("join", {"username": "Asha", "room": "Physics"})[0] == INTERNAL
     monkeypatch.undo()
+    assert bela.received() == [] and chen.received() == []
+    asha.emit("sendMessage", "still in Global")
+    assert bela.texts() == ["still in Global"]
+    assert chen.texts() == []
 
+    # Trying again works in full: both rooms hear about it.
     assert asha.emit("join", {"username": "Asha", "room": "Physics"})[0] is None
+    assert bela.texts() == ["Asha has left!"]
+    assert chen.texts() == ["Asha has joined!"]
     chen.emit("sendMessage", "can you hear me?")
     assert "can you hear me?" in asha.texts()
 
@@ -544,3 +551,23 @@ def test_messages_say_whether_the_sender_is_a_guest(connect, user_client):
     member.emit("sendMessage", "from an account")
     flags = {m["text"]: m["guest"] for m in guest.received("message")}
     assert flags == {"from a guest": True, "from an account": False}
+
+
+def test_an_event_named_disconnect_does_not_make_anyone_leave(connect):
+    asha, bela = joined(connect, "Asha", "Bela")
+    assert asha.emit("disconnect") == ("Unknown event.", {"code": "unknown_event"})
+    assert bela.received() == []
+    asha.emit("sendMessage", "still here")
+    assert bela.texts() == ["still here"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"username": "shithead", "room": "Global"}, {"username": "Asha", "room": "f*ck"}],
+)
+def test_profane_names_and_rooms_are_refused(connect, payload):
+    sock = connect()
+    assert sock.emit("join", payload) == (
+        "Profanity is not allowed!",
+        {"code": "profanity"},
+    )

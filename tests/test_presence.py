@@ -10,7 +10,7 @@ GLOBAL, PHYSICS = 1, 2
 
 def member(sid, name, room_id=GLOBAL, user_id=None, joined_at=0) -> Member:
     """Return a Member; `joined_at` orders people within a room."""
-    return Member(sid, room_id, f"room {room_id}", name, user_id, joined_at)
+    return Member(sid, room_id, name, user_id, joined_at)
 
 
 @pytest.fixture

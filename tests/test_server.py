@@ -1,4 +1,6 @@
-"""The real server (gunicorn + eventlet, subprocess) with two clients over websocket."""
+"""The real server in a subprocess, both ways the README starts it (gunicorn +
+eventlet for production, `flask run` for `make run`), with python-socketio
+clients over a real websocket."""
 
 from __future__ import annotations
 
@@ -14,10 +16,10 @@ from .live_server import LiveServer, live_server
 pytestmark = pytest.mark.server
 
 
-@pytest.fixture
-def server(tmp_path) -> Iterator[LiveServer]:
+@pytest.fixture(params=["gunicorn", "flask"])
+def server(tmp_path, request) -> Iterator[LiveServer]:
     """The running server; its log is printed (shown by pytest on failure)."""
-    with live_server(tmp_path) as running:
+    with live_server(tmp_path, request.param) as running:
         yield running
         print(running.log())
 
@@ -97,4 +99,37 @@ def test_two_clients_chat_over_a_real_websocket(server: LiveServer) -> None:
         )
     finally:
         for person in (asha, ben):
+            person.sio.disconnect()
+
+
+def test_pipelined_messages_keep_their_order(server: LiveServer) -> None:
+    """A client that sends without waiting for acks: stored and delivered in order."""
+    sender, reader = Person(server.url), Person(server.url)
+    try:
+        for person, name in ((sender, "Sender"), (reader, "Reader")):
+            assert (
+                person.sio.call("join", {"username": name, "room": "Order"})[0] is None
+            )
+        acks: list[tuple] = []
+        done = threading.Event()
+        count = 60
+
+        def on_ack(*args) -> None:
+            acks.append(args)
+            if len(acks) == count:
+                done.set()
+
+        for i in range(count):
+            sender.sio.emit("sendMessage", f"m{i}", callback=on_ack)
+        assert done.wait(20), f"only {len(acks)} acks"
+        assert all(error is None for error, _ in acks)
+        reader.wait_for(
+            lambda e, d: e == "message" and d.get("text") == f"m{count - 1}"
+        )
+        got = [d for e, d in reader.events if e == "message" and not d.get("system")]
+        assert [d["text"] for d in got] == [f"m{i}" for i in range(count)]
+        ids = [d["id"] for d in got]
+        assert ids == sorted(ids) and len(set(ids)) == count
+    finally:
+        for person in (sender, reader):
             person.sio.disconnect()

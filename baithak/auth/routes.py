@@ -45,7 +45,7 @@ def register() -> str | Response:
                 form.username.data, form.password.data, form.display_name.data
             )
         except ServiceError as exc:
-            field = form.display_name if "display" in exc.code else form.username
+            field = form.display_name if exc.field == "display_name" else form.username
             field.errors = [exc.message]
         else:
             login_user(user)

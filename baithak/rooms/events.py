@@ -98,10 +98,14 @@ def on_unknown(event: Any = None, *_args: Any) -> Ack:
 
 
 @socketio.on("disconnect")
-def on_disconnect(reason: Any = None) -> None:
+def on_disconnect(reason: Any = None) -> Ack:
     """A connection closed: the others get "<name> has left!" and roomData."""
+    if socketio.server.manager.is_connected(request.sid, "/"):
+        # A client emitted an event named "disconnect"; the socket is still open.
+        return on_unknown("disconnect")
     try:
         chat.leave(request.sid)
     except Exception:
         log.exception("leave failed for %s", request.sid)
         db.session.rollback()
+    return None

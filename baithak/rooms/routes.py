@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..services import ServiceError, chat
+from ..services.accounts import guests_allowed
 from ..services.names import check_room_name
 from ..services.rooms import create_room, list_rooms
 from . import bp
@@ -44,8 +45,7 @@ def index() -> str | Response:
                 )
             )
         form.username.errors.append(error)
-    allow_guests = current_app.config["BAITHAK_ALLOW_GUESTS"]
-    return render_template("rooms/index.html", form=form, allow_guests=allow_guests)
+    return render_template("rooms/index.html", form=form, allow_guests=guests_allowed())
 
 
 @bp.route("/chat")
@@ -56,7 +56,7 @@ def chat_page() -> str | Response:
     except ServiceError:
         return redirect(url_for("rooms.index"))
     if not current_user.is_authenticated:
-        if not current_app.config["BAITHAK_ALLOW_GUESTS"]:
+        if not guests_allowed():
             return redirect(url_for("auth.login", next=request.full_path))
         if not request.args.get("username"):
             return redirect(url_for("rooms.index", room=room))

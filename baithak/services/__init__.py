@@ -15,7 +15,8 @@ class ServiceError(Exception):
     detail sent as `{"code": code}` in the ack's second argument.
     """
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.field = field  # the form field at fault, when there is one

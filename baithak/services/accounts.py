@@ -7,6 +7,7 @@ import re
 import secrets
 
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -43,6 +44,19 @@ def check_password(raw: object) -> str:
     return raw
 
 
+def guests_allowed() -> bool:
+    """Return True if people without an account may chat (BAITHAK_ALLOW_GUESTS)."""
+    return bool(current_app.config["BAITHAK_ALLOW_GUESTS"])
+
+
+def check_guests_allowed(
+    message: str = "Guests cannot chat here; please log in.",
+) -> None:
+    """Raise ServiceError(message, "login_required") if guests are turned off."""
+    if not guests_allowed():
+        raise ServiceError(message, "login_required")
+
+
 def name_owned_by_account(name: str) -> bool:
     """Return True if a registered account uses `name` as username or display name."""
     key = fold(name)
@@ -62,11 +76,15 @@ def register(username: object, password: object, display_name: object) -> User:
     password = check_password(password)
     display_name = check_display_name(display_name)
     if fold(username) in RESERVED_NAME_KEYS:
-        raise ServiceError("That username is reserved.", "username_reserved")
+        raise ServiceError(
+            "That username is reserved.", "username_reserved", "username"
+        )
     if name_owned_by_account(username):
-        raise ServiceError("That username is taken.", "username_taken")
+        raise ServiceError("That username is taken.", "username_taken", "username")
     if fold(display_name) != fold(username) and name_owned_by_account(display_name):
-        raise ServiceError("That display name is taken.", "display_name_taken")
+        raise ServiceError(
+            "That display name is taken.", "display_name_taken", "display_name"
+        )
     user = User(
         username=username,
         username_key=fold(username),
@@ -80,7 +98,9 @@ def register(username: object, password: object, display_name: object) -> User:
         db.session.commit()
     except sa.exc.IntegrityError:  # a concurrent registration won the race
         db.session.rollback()
-        raise ServiceError("That username is taken.", "username_taken") from None
+        raise ServiceError(
+            "That username or display name is taken.", "name_taken", "username"
+        ) from None
     return user
 
 

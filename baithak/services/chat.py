@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
-
 from ..extensions import db, socketio
 from ..models import Message, Room, User, now_ms
 from . import ServiceError
 from . import messages as msgs
-from .accounts import name_owned_by_account
+from .accounts import check_guests_allowed, name_owned_by_account
 from .names import SYSTEM_NAME, check_display_name, check_room_name, fold
 from .presence import Member, get_presence
 from .rooms import find_room, get_or_create_room, room_key
@@ -53,8 +51,7 @@ def chat_name(user: User | None, raw_username: object) -> str:
     """
     if user is not None:
         return user.display_name
-    if not current_app.config["BAITHAK_ALLOW_GUESTS"]:
-        raise ServiceError("Guests cannot chat here; please log in.", "login_required")
+    check_guests_allowed()
     name = check_display_name(raw_username)
     if name_owned_by_account(name):
         raise ServiceError(
@@ -93,21 +90,31 @@ def join(
     presence = get_presence()
     current = presence.get(sid)
     if current is not None and current.room_id == room.id and current.key == fold(name):
-        # Already there: change nothing, but (re-)enter the Socket.IO room, which
-        # a join that failed half-way (after presence.add) may have left undone.
-        socketio.server.enter_room(sid, room_key(room.id), namespace="/")
-        recent, has_more = msgs.history(room.id)
+        recent, has_more = msgs.history(room.id)  # already there: change nothing
         return JoinResult(room, current, recent, has_more)
-    member = Member(sid, room.id, room.name, name, user.id if user else None)
-    move = presence.add(member)
-    if move.previous is not None:
-        _after_leaving(move.previous, move.previous_gone)
-    socketio.server.enter_room(sid, room_key(room.id), namespace="/")
     recent, has_more = msgs.history(room.id)
+    member = Member(sid, room.id, name, user.id if user else None)
+    move = presence.add(member)
+    previous, previous_gone = move.previous, move.previous_gone
+    try:
+        # Both notices in one transaction, before anything is emitted: a failure
+        # here leaves no trace but the error ack.
+        left = _stage_left(previous) if previous and previous_gone else None
+        joined = msgs.add_system(room.id, f"{name} has joined!") if move.first else None
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        presence.remove(sid)
+        if previous is not None:
+            presence.add(previous)
+        raise
+    if previous is not None:
+        _emit_left(previous, left)
+    socketio.server.enter_room(sid, room_key(room.id), namespace="/")
     _system_to(sid, f"Welcome to {room.name}!")
-    if move.first:
-        _announce(room, f"{name} has joined!", skip_sid=sid)
-    emit_room_data(room.id, room.name)
+    if joined is not None:
+        _broadcast(joined, skip_sid=sid)
+    emit_room_data(room.id)
     return JoinResult(room, member, recent, has_more)
 
 
@@ -119,17 +126,22 @@ def leave(sid: str) -> Member | None:
     """
     member, gone = get_presence().remove(sid)
     if member is not None:
-        _after_leaving(member, gone)
+        left = _stage_left(member) if gone else None
+        db.session.commit()
+        _emit_left(member, left)
     return member
 
 
-def _after_leaving(member: Member, gone: bool) -> None:
+def _stage_left(member: Member) -> Message:
+    return msgs.add_system(member.room_id, f"{member.name} has left!")
+
+
+def _emit_left(member: Member, left: Message | None) -> None:
+    """Take the sid out of the Socket.IO room; tell the others who left."""
     socketio.server.leave_room(member.sid, room_key(member.room_id), namespace="/")
-    room = db.session.get(Room, member.room_id)
-    if room is not None:
-        if gone:
-            _announce(room, f"{member.name} has left!")
-        emit_room_data(room.id, room.name)
+    if left is not None:
+        _broadcast(left)
+    emit_room_data(member.room_id)
 
 
 def send_text(sid: str, raw_text: object) -> Message:
@@ -140,7 +152,7 @@ def send_text(sid: str, raw_text: object) -> Message:
     """
     member = _member(sid)
     text = msgs.check_text(raw_text)
-    message = msgs.store(_room(member), "text", member.name, text, member.user_id)
+    message = msgs.store(member.room_id, "text", member.name, text, member.user_id)
     _broadcast(message)
     return message
 
@@ -152,7 +164,7 @@ def send_location(sid: str, raw_coords: object) -> Message:
     """
     member = _member(sid)
     lat, lon = msgs.check_coordinates(raw_coords)
-    message = msgs.store_location(_room(member), member.name, member.user_id, lat, lon)
+    message = msgs.store_location(member.room_id, member.name, member.user_id, lat, lon)
     _broadcast(message)
     return message
 
@@ -172,13 +184,16 @@ def older_messages(sid: str, before: object) -> tuple[list[Message], bool]:
     return msgs.history(member.room_id, before=min(before, 2**63 - 1))
 
 
-def emit_room_data(room_id: int, room_name: str) -> None:
+def emit_room_data(room_id: int) -> None:
     """Emit `roomData` {room, users: [{username, guest}]} to everyone in the room."""
+    room = db.session.get(Room, room_id)
+    if room is None:
+        return
     users = [
         {"username": m.name, "guest": m.user_id is None}
         for m in get_presence().people(room_id)
     ]
-    socketio.emit("roomData", {"room": room_name, "users": users}, to=room_key(room_id))
+    socketio.emit("roomData", {"room": room.name, "users": users}, to=room_key(room_id))
 
 
 def _member(sid: str) -> Member:
@@ -186,13 +201,6 @@ def _member(sid: str) -> Member:
     if member is None:
         raise ServiceError(NOT_JOINED, "not_joined")
     return member
-
-
-def _room(member: Member) -> Room:
-    room = db.session.get(Room, member.room_id)
-    if room is None:
-        raise ServiceError("That room no longer exists.", "unknown_room")
-    return room
 
 
 def _broadcast(message: Message, skip_sid: str | None = None) -> None:
@@ -204,17 +212,9 @@ def _broadcast(message: Message, skip_sid: str | None = None) -> None:
     )
 
 
-def _announce(room: Room, text: str, skip_sid: str | None = None) -> None:
-    _broadcast(msgs.store_system(room, text), skip_sid=skip_sid)
-
-
 def _system_to(sid: str, text: str) -> None:
     """Send an unstored system message (no id) to one connection."""
-    payload = {
-        "kind": "system",
-        "username": SYSTEM_NAME,
-        "text": text,
-        "createdAt": now_ms(),
-        "system": True,
-    }
-    socketio.emit("message", payload, to=sid)
+    notice = Message(
+        kind="system", username=SYSTEM_NAME, text=text, created_at=now_ms()
+    )
+    socketio.emit("message", msgs.to_payload(notice), to=sid)

@@ -9,12 +9,11 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import Message, Room
+from ..models import Message
 from . import ServiceError
 from .names import SYSTEM_NAME
-from .profanity import contains_profanity
+from .profanity import PROFANITY, contains_profanity
 
-PROFANITY = "Profanity is not allowed!"  # core error string, PROTOCOL.md
 # The course app's link; q=<lat>,<lon> puts a pin on the coordinates.
 MAPS_URL = "https://google.com/maps?q={latitude},{longitude}"
 
@@ -63,8 +62,8 @@ def check_coordinates(raw: object) -> tuple[float, float]:
     return float(lat), float(lon)
 
 
-def store(
-    room: Room,
+def add(
+    room_id: int,
     kind: str,
     username: str,
     text: str,
@@ -72,9 +71,10 @@ def store(
     latitude: float | None = None,
     longitude: float | None = None,
 ) -> Message:
-    """Insert a message and commit; return it with its id and createdAt set."""
+    """Add a message to the session and flush it, which sets its id and
+    createdAt; the caller commits. See `store` for the arguments."""
     message = Message(
-        room_id=room.id,
+        room_id=room_id,
         kind=kind,
         username=username,
         user_id=user_id,
@@ -83,21 +83,37 @@ def store(
         longitude=longitude,
     )
     db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def store(
+    room_id: int,
+    kind: str,
+    username: str,
+    text: str,
+    user_id: int | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> Message:
+    """Insert a message and commit (fsynced: see baithak/sqlite.py) before
+    returning it with its id and createdAt (ms since the Unix epoch) set."""
+    message = add(room_id, kind, username, text, user_id, latitude, longitude)
     db.session.commit()
     return message
 
 
 def store_location(
-    room: Room, username: str, user_id: int | None, lat: float, lon: float
+    room_id: int, username: str, user_id: int | None, lat: float, lon: float
 ) -> Message:
     """Store a location message; its text is the maps link for the coordinates."""
     url = MAPS_URL.format(latitude=lat, longitude=lon)
-    return store(room, "location", username, url, user_id, lat, lon)
+    return store(room_id, "location", username, url, user_id, lat, lon)
 
 
-def store_system(room: Room, text: str) -> Message:
-    """Store a system message (joined/left) under the system name."""
-    return store(room, "system", SYSTEM_NAME, text)
+def add_system(room_id: int, text: str) -> Message:
+    """Add a system message (joined/left) to the session; the caller commits."""
+    return add(room_id, "system", SYSTEM_NAME, text)
 
 
 def history(
@@ -123,8 +139,8 @@ def to_payload(message: Message) -> dict[str, Any]:
     plus "system": true for system ones and "guest": bool for the others;
     location messages carry "url", "latitude" and "longitude" instead of "text".
     """
-    payload: dict[str, Any] = {
-        "id": message.id,
+    payload: dict[str, Any] = {} if message.id is None else {"id": message.id}
+    payload |= {
         "kind": message.kind,
         "username": message.username,
         "createdAt": message.created_at,

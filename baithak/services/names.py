@@ -7,6 +7,7 @@ import unicodedata
 from flask import current_app
 
 from . import ServiceError
+from .profanity import PROFANITY, contains_profanity
 
 # The name system messages are sent under (PROTOCOL.md: "Admin", as in the core).
 SYSTEM_NAME = "Admin"
@@ -48,14 +49,14 @@ def fold(value: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 
+KEY_FACTOR = 4
+
+
 def _check_length(name: str, limit: int, what: str) -> None:
     # NFKC may expand a character (one ligature can fold to 18 letters); the
     # stored key has room for KEY_FACTOR x the limit.
     if len(name) > limit or len(fold(name)) > KEY_FACTOR * limit:
         raise ServiceError(f"{what} is too long (max {limit} characters).", "too_long")
-
-
-KEY_FACTOR = 4
 
 
 def check_display_name(raw: object) -> str:
@@ -64,6 +65,7 @@ def check_display_name(raw: object) -> str:
     if not name:
         raise ServiceError(REQUIRED, "required")
     _check_length(name, current_app.config["BAITHAK_MAX_NAME_LENGTH"], "Name")
+    _check_decent(name)
     if fold(name) in RESERVED_NAME_KEYS:
         raise ServiceError("That name is reserved.", "name_reserved")
     return name
@@ -75,4 +77,12 @@ def check_room_name(raw: object) -> str:
     if not name:
         raise ServiceError(REQUIRED, "required")
     _check_length(name, current_app.config["BAITHAK_MAX_ROOM_LENGTH"], "Room name")
+    _check_decent(name)
     return name
+
+
+def _check_decent(name: str) -> None:
+    # Names are shown to everyone (people list, notices, lobby): same filter
+    # as messages.
+    if contains_profanity(name):
+        raise ServiceError(PROFANITY, "profanity")

@@ -28,15 +28,14 @@ class Member:
 
     sid: str
     room_id: int
-    room_name: str
     name: str
     user_id: int | None
     joined_at: int = field(default_factory=now_ms)  # ms since the Unix epoch
+    # The folded name that tells people apart (services.names.fold).
+    key: str = field(init=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        """The case-folded name used to tell people apart."""
-        return fold(self.name)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", fold(self.name))
 
 
 @dataclass(frozen=True)

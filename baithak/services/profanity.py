@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator
 from better_profanity import profanity
 from better_profanity.varying_string import VaryingString
 
+PROFANITY = "Profanity is not allowed!"  # core error string, PROTOCOL.md
+
 # Base words of the default list that a classroom needs (greetings, identities,
 # biology, gardening). better-profanity drops them with all their variants.
 ALLOWED_WORDS = ("god", "omg", "gay", "homo", "weed")

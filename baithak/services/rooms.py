@@ -10,6 +10,7 @@ from flask import current_app
 from ..extensions import db
 from ..models import Room, User
 from . import ServiceError
+from .accounts import check_guests_allowed
 from .names import check_room_name, fold
 from .presence import get_presence
 
@@ -18,7 +19,6 @@ from .presence import get_presence
 class RoomSummary:
     """A lobby row: the room, and how many people are in it right now."""
 
-    id: int
     name: str
     online: int
     is_global: bool
@@ -41,31 +41,39 @@ def get_or_create_room(raw_name: object, creator: User | None = None) -> Room:
     Raises ServiceError if the name is empty or too long.
     """
     name = check_room_name(raw_name)
-    room = find_room(name)
-    if room is not None:
-        return room
-    room = Room(name=name, name_key=fold(name), created_by=creator)
-    db.session.add(room)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:  # created by someone else in the meantime
-        db.session.rollback()
-        room = find_room(name)
-        assert room is not None
-    return room
+    room = find_room(name) or _insert(name, creator)
+    return room or _existing(name)  # None: created by someone else meanwhile
 
 
 def create_room(raw_name: object, creator: User | None) -> Room:
     """Create and return a new public room; raise ServiceError if the name is taken
     or `creator` is a guest where guests are not allowed."""
-    if creator is None and not current_app.config["BAITHAK_ALLOW_GUESTS"]:
-        raise ServiceError(
-            "Guests cannot create rooms; please log in.", "login_required"
-        )
+    if creator is None:
+        check_guests_allowed("Guests cannot create rooms; please log in.")
     name = check_room_name(raw_name)
-    if find_room(name) is not None:
+    room = None if find_room(name) else _insert(name, creator)
+    if room is None:
         raise ServiceError("A room with that name already exists.", "room_exists")
-    return get_or_create_room(name, creator)
+    return room
+
+
+def _insert(name: str, creator: User | None) -> Room | None:
+    """Insert a public room; return None if its name was taken (unique key)."""
+    room = Room(name=name, name_key=fold(name), created_by=creator)
+    db.session.add(room)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        return None
+    return room
+
+
+def _existing(name: str) -> Room:
+    room = find_room(name)
+    if room is None:  # inserted, refused as a duplicate, yet not there
+        raise RuntimeError(f"room {name!r} vanished while being created")
+    return room
 
 
 def ensure_global_room() -> Room:
@@ -81,7 +89,7 @@ def list_rooms() -> list[RoomSummary]:
         sa.select(Room).where(Room.is_private.is_(False))
     ).scalars()
     summaries = [
-        RoomSummary(r.id, r.name, counts.get(r.id, 0), r.name_key == global_key)
+        RoomSummary(r.name, counts.get(r.id, 0), r.name_key == global_key)
         for r in rooms
     ]
     summaries.sort(key=lambda s: (not s.is_global, -s.online, fold(s.name)))
