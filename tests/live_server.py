@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -62,18 +64,21 @@ def _command(kind: str, port: int) -> list[str]:
 
 @contextmanager
 def live_server(
-    tmp_path: Path, kind: str = "gunicorn", **env: str
+    tmp_path: Path, kind: str = "gunicorn", port: int | None = None, **env: str
 ) -> Iterator[LiveServer]:
     """Run `flask init-db`, then serve on a free loopback port with a fresh
     SQLite file in `tmp_path`: kind "gunicorn" is `gunicorn -k eventlet -w 1
-    wsgi:app`, kind "flask" is `flask run`. Stopped afterwards."""
-    port = free_port()
+    wsgi:app`, kind "flask" is `flask run`. Stopped afterwards. The same
+    `tmp_path` (and `port`) again restarts a server on the same database."""
+    port = port or free_port()
     environ = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'baithak.sqlite3'}",
         "FLASK_APP": "baithak",
         "BAITHAK_CONFIG": "production" if kind == "gunicorn" else "development",
         "SECRET_KEY": "live-server-test",  # keep the work tree's instance/ clean
+        # Open websockets hold a graceful stop for its whole timeout (30 s).
+        "GUNICORN_CMD_ARGS": "--graceful-timeout 3",
         **env,
     }
     subprocess.run(
@@ -84,22 +89,32 @@ def live_server(
         capture_output=True,
     )
     log_path = tmp_path / "server.log"
-    with open(log_path, "wb") as log:
+    with open(log_path, "ab") as log:
         process = subprocess.Popen(
             _command(kind, port),
             cwd=ROOT,
             env=environ,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: worker included
         )
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
     try:
         _wait_until_listening(server, port, timeout=20)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server and every process it started (gunicorn's worker too)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    except ProcessLookupError:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # a worker may outlive its master
+    process.wait()

@@ -14,7 +14,7 @@ BAD_LOCATION = (
     "Location must be {latitude, longitude} in degrees "
     "(latitude -90..90, longitude -180..180)."
 )
-BAD_BEFORE = "History needs {before: <message id>} (a positive integer)."
+BAD_BEFORE = "History needs {before: <message id>} or {after: <message id>}."
 INTERNAL = "Something went wrong; please try again."
 
 
@@ -428,6 +428,10 @@ def test_load_history_pages_back(app, connect):
         {"before": 1.5},
         {"before": True},
         {"before": None},
+        {"after": -1},
+        {"after": "0"},
+        {"before": 5, "after": 1},
+        {"around": 5},
         {},
         [5],
         5,
@@ -449,6 +453,24 @@ def test_load_history_before_a_huge_id_is_the_newest_page(connect, before):
     error, data = sock.emit("loadHistory", {"before": before})
     assert error is None
     assert [m["text"] for m in data["messages"]] == ["Asha has joined!", "newest"]
+
+
+def test_load_history_after_an_id_catches_up_in_pages(connect):
+    (sock,) = joined(connect, "Asha")
+    first = sock.emit("sendMessage", "m0")[1]["id"]
+    for i in range(1, 120):
+        sock.emit("sendMessage", f"m{i}")
+    caught_up, after, more = [], first, True
+    while more:
+        error, data = sock.emit("loadHistory", {"after": after})
+        assert error is None and len(data["messages"]) <= 50
+        caught_up += [m["text"] for m in data["messages"]]
+        after, more = data["messages"][-1]["id"], data["hasMore"]
+    assert caught_up == [f"m{i}" for i in range(1, 120)]
+    assert sock.emit("loadHistory", {"after": after}) == (
+        None,
+        {"messages": [], "hasMore": False},
+    )
 
 
 def test_load_history_before_join(connect):

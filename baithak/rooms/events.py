@@ -4,7 +4,7 @@ Client -> server (every event is acked; see docs/protocol.md):
     join {username, room}   -> ack(null, {room, roomId, username, messages, hasMore})
     sendMessage text        -> ack(null, {id})
     sendLocation {latitude, longitude} -> ack(null, {id, url})
-    loadHistory {before}    -> ack(null, {messages, hasMore})
+    loadHistory {before} or {after} -> ack(null, {messages, hasMore})
 Server -> client: message, locationMessage, roomData (emitted by services.chat).
 Errors: ack("<human-readable error>", {"code": "<stable code>"}).
 """
@@ -84,10 +84,9 @@ def on_send_location(coords: Any = None) -> dict[str, Any]:
 @socketio.on("loadHistory")
 @acked
 def on_load_history(payload: Any = None) -> dict[str, Any]:
-    """A client asks for messages older than `before`; they come back in the ack."""
-    before = payload.get("before") if isinstance(payload, dict) else None
-    older, has_more = chat.older_messages(request.sid, before)
-    return {"messages": [msgs.to_payload(m) for m in older], "hasMore": has_more}
+    """A client asks for messages before or after an id; they come in the ack."""
+    page, has_more = chat.history_page(request.sid, payload)
+    return {"messages": [msgs.to_payload(m) for m in page], "hasMore": has_more}
 
 
 @socketio.on("*")

@@ -169,19 +169,29 @@ def send_location(sid: str, raw_coords: object) -> Message:
     return message
 
 
-def older_messages(sid: str, before: object) -> tuple[list[Message], bool]:
-    """Return a page of the joined room's history older than message id `before`.
+def history_page(sid: str, payload: object) -> tuple[list[Message], bool]:
+    """Return a page of the joined room's history around a message id.
 
-    Raises ServiceError if not joined or `before` is not a positive integer.
+    `payload` is {"before": id} (older messages) or {"after": id} (newer ones);
+    see messages.history. Raises ServiceError if not joined or the payload is
+    exactly one of those (before >= 1, after >= 0).
     """
     member = _member(sid)
-    if isinstance(before, bool) or not isinstance(before, int) or before < 1:
-        raise ServiceError(
-            "History needs {before: <message id>} (a positive integer).",
-            "invalid_payload",
-        )
-    # Ids fit SQLite's 64-bit INTEGER; a larger `before` means the newest page.
-    return msgs.history(member.room_id, before=min(before, 2**63 - 1))
+    if isinstance(payload, dict) and len(payload) == 1:
+        (direction, anchor), *_ = payload.items()
+        if (
+            direction in ("before", "after")
+            and isinstance(anchor, int)
+            and not isinstance(anchor, bool)
+            and anchor >= (1 if direction == "before" else 0)
+        ):
+            # Ids fit SQLite's 64-bit INTEGER; larger anchors mean "beyond all".
+            anchor = min(anchor, 2**63 - 1)
+            return msgs.history(member.room_id, **{direction: anchor})
+    raise ServiceError(
+        "History needs {before: <message id>} or {after: <message id>}.",
+        "invalid_payload",
+    )
 
 
 def emit_room_data(room_id: int) -> None:

@@ -117,14 +117,22 @@ def add_system(room_id: int, text: str) -> Message:
 
 
 def history(
-    room_id: int, before: int | None = None, limit: int | None = None
+    room_id: int, before: int | None = None, after: int | None = None
 ) -> tuple[list[Message], bool]:
-    """Return up to `limit` messages older than id `before`, oldest first, and
-    whether older ones remain. `limit` defaults to (and is capped at) the
-    configured page size."""
-    page = current_app.config["BAITHAK_HISTORY_PAGE"]
-    limit = page if limit is None else max(1, min(limit, page))
+    """Return one page (BAITHAK_HISTORY_PAGE messages at most) of a room's
+    history, oldest first, and whether more lie beyond it.
+
+    Default: the newest page (more = older ones remain). `before`: the page
+    just older than that message id (more = older ones remain). `after`: the
+    page just newer than that id (more = newer ones remain), for catching up
+    after a reconnect.
+    """
+    limit = current_app.config["BAITHAK_HISTORY_PAGE"]
     stmt = sa.select(Message).where(Message.room_id == room_id)
+    if after is not None:
+        stmt = stmt.where(Message.id > after).order_by(Message.id)
+        rows = list(db.session.execute(stmt.limit(limit + 1)).scalars())
+        return rows[:limit], len(rows) > limit
     if before is not None:
         stmt = stmt.where(Message.id < before)
     stmt = stmt.order_by(Message.id.desc()).limit(limit + 1)

@@ -26,7 +26,9 @@
   const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
   let me = null;          // our name in the room, from the join ack
-  let joined = false;
+  let joined = false;     // in the room on the current connection
+  let wasJoined = false;  // joined at least once since the page loaded
+  let lastUsers = [];     // the latest roomData, re-drawn once `me` is known
   let joining = false;    // a join is waiting for its ack
   let pendingUnstored = []; // the welcome arrives before the join ack's history
   let newestId = null;    // id of the newest message shown
@@ -157,6 +159,7 @@
   function showHistory(list, more, older) {
     const before = messagesEl.scrollHeight;
     const top = messagesEl.scrollTop;
+    const stick = isNearBottom();
     const initial = oldestId === null;
     list.forEach(insertMessage);
     if (older) hasMore = more;
@@ -166,13 +169,14 @@
     }
     marker.hidden = !hasMore;
     marker.textContent = hasMore ? "Load older messages" : "";
-    if (initial) scrollToBottom();
-    else messagesEl.scrollTop = top + (messagesEl.scrollHeight - before);
+    if (initial || (!older && stick)) scrollToBottom();
+    else if (older) messagesEl.scrollTop = top + (messagesEl.scrollHeight - before);
     // A tall screen may show the whole page with nothing to scroll: fetch more.
     if (hasMore && messagesEl.scrollHeight <= messagesEl.clientHeight) loadOlder();
   }
 
   function renderPeople(users) {
+    lastUsers = users;
     peopleEl.replaceChildren(
       ...users.map((user) => {
         const li = document.createElement("li");
@@ -217,7 +221,7 @@
   const REJOIN_TRIES = 20;
 
   function join(attempt) {
-    setConnection(joined ? "Reconnecting…" : "Joining…");
+    setConnection(wasJoined ? "Reconnecting…" : "Joining…");
     joining = true;
     socket.emit("join", wanted, (error, data) => {
       joining = false;
@@ -225,7 +229,7 @@
       pendingUnstored = [];
       if (error) {
         const code = data && data.code;
-        if (joined && code === "name_in_use" && attempt < REJOIN_TRIES) {
+        if (wasJoined && code === "name_in_use" && attempt < REJOIN_TRIES) {
           setTimeout(() => socket.connected && join(attempt + 1), REJOIN_RETRY_MS);
           return;
         }
@@ -240,7 +244,8 @@
         socket.disconnect();
         return;
       }
-      joined = true;
+      const rejoined = wasJoined;
+      joined = wasJoined = true;
       me = data.username;
       wanted.room = data.room;
       roomTitle.textContent = data.room;
@@ -248,21 +253,45 @@
       document.title = `${data.room} · Baithak`;
       setConnection("");
       setCanSend(true);
+      renderPeople(lastUsers); // roomData came before the ack, when `me` was unknown
+      const newestBefore = newestId;
       showHistory(data.messages, data.hasMore, false);
-      unstored.forEach(showLive);
+      if (rejoined) {
+        // More than a page may have been said while we were away: fetch the gap.
+        if (newestBefore !== null) catchUp(newestBefore);
+      } else {
+        unstored.forEach(showLive); // the welcome, once
+      }
       input.focus();
+    });
+  }
+
+  /* Load every message after id `after`, page by page (after a reconnect). */
+  function catchUp(after) {
+    socket.timeout(10000).emit("loadHistory", { after }, (timeout, error, data) => {
+      if (timeout || error || !joined) return; // the next reconnect tries again
+      const stick = isNearBottom();
+      data.messages.forEach(insertMessage);
+      if (stick) scrollToBottom();
+      if (data.hasMore && data.messages.length) catchUp(data.messages[data.messages.length - 1].id);
     });
   }
 
   socket.on("connect", () => join(0));
 
-  socket.on("disconnect", () => {
+  socket.on("disconnect", (reason) => {
+    joined = false;
+    loadingOlder = false;
     setCanSend(false);
-    if (joined) setConnection("Reconnecting…");
+    if (reason === "io server disconnect") {
+      setConnection("Disconnected by the server. Reload the page to join again.");
+    } else if (wasJoined) {
+      setConnection("Reconnecting…");
+    }
   });
 
   socket.on("connect_error", () => {
-    setConnection(joined ? "Reconnecting…" : "Cannot reach the server; retrying…");
+    setConnection(wasJoined ? "Reconnecting…" : "Cannot reach the server; retrying…");
   });
 
   socket.on("message", showLive);
@@ -287,7 +316,7 @@
         showComposeError(error);
       } else {
         showComposeError("");
-        input.value = "";
+        if (input.value === text) input.value = ""; // keep what was typed since
         scrollToBottom();
       }
       input.focus();
@@ -305,6 +334,12 @@
     navigator.geolocation.getCurrentPosition(
       (position) => {
         const coords = { latitude: position.coords.latitude, longitude: position.coords.longitude };
+        if (!joined) {
+          // Sent now, it would reach the server before our re-join and be refused.
+          locationButton.disabled = true;
+          showComposeError("Not connected; share your location again once reconnected.");
+          return;
+        }
         socket.timeout(10000).emit("sendLocation", coords, (timeout, error) => {
           locationButton.disabled = !joined;
           showComposeError(timeout ? "No answer from the server." : error || "");
@@ -322,10 +357,10 @@
     if (!hasMore || loadingOlder || !joined) return;
     loadingOlder = true;
     marker.textContent = "Loading older messages…";
-    socket.emit("loadHistory", { before: oldestId }, (error, data) => {
+    socket.timeout(10000).emit("loadHistory", { before: oldestId }, (timeout, error, data) => {
       loadingOlder = false;
-      if (error) {
-        marker.textContent = error;
+      if (timeout || error) {
+        marker.textContent = error || "Could not load older messages; click to retry.";
         return;
       }
       showHistory(data.messages, data.hasMore, true);

@@ -231,3 +231,50 @@ def test_phone_sized_screen_shows_the_message_box(browser, server, screenshot) -
         screenshot(page)
     finally:
         page.context.close()
+
+
+def test_after_a_server_restart_people_rejoin_and_miss_nothing(
+    browser, tmp_path, screenshot
+) -> None:
+    import socketio
+
+    from ..live_server import free_port, live_server
+
+    port = free_port()
+    with live_server(tmp_path, port=port) as first:
+        asha = join_as_guest(browser, first.url, "Asha", "Restart")
+        ben = join_as_guest(browser, first.url, "Ben", "Restart")
+        send(asha, "before the restart")
+        expect(ben.locator(".message:not(.system) .body")).to_have_text(
+            ["before the restart"]
+        )
+    try:
+        for page in (asha, ben):
+            expect(page.locator("#connection")).to_have_text("Reconnecting…")
+            expect(page.locator("#message-input")).to_be_disabled()
+        with live_server(tmp_path, port=port) as second:
+            # Said while the browsers may still be waiting to reconnect: more
+            # than one history page, so a re-join must fetch the gap too.
+            other = socketio.Client()
+            other.connect(second.url, transports=["websocket"])
+            other.call("join", {"username": "Chen", "room": "Restart"})
+            for i in range(1, 61):
+                other.call("sendMessage", f"while away {i}")
+            other.disconnect()
+            expected = ["before the restart"] + [
+                f"while away {i}" for i in range(1, 61)
+            ]
+            for page in (asha, ben):
+                expect(page.locator("#message-input")).to_be_enabled(timeout=15000)
+                expect(page.locator("#connection")).to_be_hidden()
+                bodies = page.locator(".message:not(.system) .body")
+                expect(bodies).to_have_count(len(expected))
+                assert bodies.all_text_contents() == expected
+            send(ben, "back again")
+            expect(asha.locator(".message:not(.system) .body").last).to_have_text(
+                "back again"
+            )
+            screenshot(asha)
+    finally:
+        asha.context.close()
+        ben.context.close()
