@@ -1,7 +1,8 @@
 """Fixtures for real-browser tests: the real server and headless Chromium.
 
 Chromium is Debian's (/usr/bin/chromium, or $BAITHAK_CHROMIUM), driven by
-Playwright; see ../shared/BROWSER.md. In CI ($CI set) a browser that cannot
+Playwright for Python; Playwright's own browser download is never used (this
+project's machines cannot fetch it). In CI ($CI set) a browser that cannot
 start fails the tests; elsewhere they skip with the reason.
 """
 
