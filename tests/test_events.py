@@ -51,8 +51,16 @@ def test_join_welcomes_joiner_and_announces_to_others(connect):
     assert welcome[1]["username"] == "Admin"
     assert welcome[1]["text"] == "Welcome to Global!"
     assert welcome[1]["system"] is True
-    assert room_data == ("roomData", {"room": "Global", "users": room_data[1]["users"]})
-    assert users(room_data[1]) == ["Asha", "Bela"]
+    assert room_data == (
+        "roomData",
+        {
+            "room": "Global",
+            "users": [
+                {"username": "Asha", "guest": True},
+                {"username": "Bela", "guest": True},
+            ],
+        },
+    )
 
     (announce, others_data) = asha.received()
     assert announce[0] == "message"
