@@ -62,7 +62,7 @@ def check_coordinates(raw: object) -> tuple[float, float]:
     return float(lat), float(lon)
 
 
-def add(
+def store(
     room_id: int,
     kind: str,
     username: str,
@@ -70,9 +70,12 @@ def add(
     user_id: int | None = None,
     latitude: float | None = None,
     longitude: float | None = None,
+    *,
+    commit: bool = True,
 ) -> Message:
-    """Add a message to the session and flush it, which sets its id and
-    createdAt; the caller commits. See `store` for the arguments."""
+    """Insert a message and return it with its id and createdAt (ms since the
+    Unix epoch) set. Committed (fsynced: see baithak/sqlite.py) before it
+    returns, unless `commit` is False: then the caller commits."""
     message = Message(
         room_id=room_id,
         kind=kind,
@@ -83,23 +86,9 @@ def add(
         longitude=longitude,
     )
     db.session.add(message)
-    db.session.flush()
-    return message
-
-
-def store(
-    room_id: int,
-    kind: str,
-    username: str,
-    text: str,
-    user_id: int | None = None,
-    latitude: float | None = None,
-    longitude: float | None = None,
-) -> Message:
-    """Insert a message and commit (fsynced: see baithak/sqlite.py) before
-    returning it with its id and createdAt (ms since the Unix epoch) set."""
-    message = add(room_id, kind, username, text, user_id, latitude, longitude)
-    db.session.commit()
+    db.session.flush()  # sets the id and createdAt
+    if commit:
+        db.session.commit()
     return message
 
 
@@ -113,7 +102,7 @@ def store_location(
 
 def add_system(room_id: int, text: str) -> Message:
     """Add a system message (joined/left) to the session; the caller commits."""
-    return add(room_id, "system", SYSTEM_NAME, text)
+    return store(room_id, "system", SYSTEM_NAME, text, commit=False)
 
 
 def history(

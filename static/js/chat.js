@@ -52,6 +52,21 @@
     messagesEl.scrollTop = messagesEl.scrollHeight;
   }
 
+  /* A name as text in a <bdi> (a right-to-left name must not reorder the text
+   * around it), then a "guest" tag for people without an account. */
+  function appendName(parent, username, guest, className) {
+    const name = document.createElement("bdi");
+    if (className) name.className = className;
+    name.textContent = username;
+    parent.append(name);
+    if (guest) {
+      const tag = document.createElement("span");
+      tag.className = "tag";
+      tag.textContent = "guest";
+      parent.append(" ", tag);
+    }
+  }
+
   function buildMessage(msg) {
     const item = document.createElement("article");
     item.className = "message";
@@ -62,22 +77,12 @@
     item.dataset.time = String(msg.createdAt);
 
     const meta = document.createElement("header");
-    // <bdi>: a right-to-left name must not reorder the text around it.
-    const name = document.createElement("bdi");
-    name.className = "author";
-    name.textContent = msg.username;
     const when = document.createElement("time");
     const date = new Date(msg.createdAt);
     when.dateTime = date.toISOString();
     when.title = fullFormat.format(date);
     when.textContent = timeFormat.format(date);
-    meta.append(name);
-    if (msg.guest) {
-      const tag = document.createElement("span");
-      tag.className = "tag";
-      tag.textContent = "guest";
-      meta.append(" ", tag);
-    }
+    appendName(meta, msg.username, msg.guest, "author");
     meta.append(" ", when);
 
     const body = document.createElement("p");
@@ -180,15 +185,7 @@
     peopleEl.replaceChildren(
       ...users.map((user) => {
         const li = document.createElement("li");
-        const name = document.createElement("bdi");
-        name.textContent = user.username;
-        li.append(name);
-        if (user.guest) {
-          const tag = document.createElement("span");
-          tag.className = "tag";
-          tag.textContent = "guest";
-          li.append(" ", tag);
-        }
+        appendName(li, user.username, user.guest);
         if (me && fold(user.username) === fold(me)) li.classList.add("me");
         return li;
       })
