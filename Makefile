@@ -6,31 +6,42 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := baithak
 
-.PHONY: run test lint format serve clean chromium
+.PHONY: run serve test lint format clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when the requirements change.
-$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
+# Install again only when the requirements change: the app's own for run/serve,
+# the test and lint tools as well for test/lint.
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	touch $@
+	touch $@ $(VENV)/.installed
 
-instance/baithak.sqlite3: $(VENV)/.installed migrations/versions/*.py
-	$(BIN)/flask init-db
-	touch $@
-
-run: $(VENV)/.installed instance/baithak.sqlite3
+# init-db is idempotent (it applies pending migrations) and honours DATABASE_URL.
+run: $(VENV)/.installed
+	@$(BIN)/flask init-db
 	@$(BIN)/flask share-address --host $(HOST) --port $(PORT)
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Production-style: one eventlet worker (see README, "Production").
-serve: $(VENV)/.installed instance/baithak.sqlite3
+serve: $(VENV)/.installed
+	@$(BIN)/flask init-db
 	$(BIN)/gunicorn -k eventlet -w 1 -b $(HOST):$(PORT) wsgi:app
 
-test: $(VENV)/.installed chromium
+test: $(VENV)/.installed-dev chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 # Debian's Chromium for the browser tests (tests/e2e). Installed when missing and
 # we are root with apt-get (CI); elsewhere the browser tests skip and say why.
@@ -43,13 +54,5 @@ chromium:
 	  echo "No Chromium: browser tests will skip (sudo apt-get install chromium)"; \
 	fi
 
-lint: $(VENV)/.installed
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-
-format: $(VENV)/.installed
-	$(BIN)/ruff format .
-	$(BIN)/ruff check --fix .
-
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
