@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from engineio.payload import Payload
 from flask import Flask
 
 from .config import CONFIGS
@@ -65,6 +66,10 @@ def create_app(
     socketio.init_app(
         app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], async_handlers=False
     )
+    # A long-polling client sends what it buffered in one request; engine.io
+    # drops a request of more than 16 packets whole, with no error to anyone.
+    # The request's size stays capped by max_http_buffer_size (1 MB default).
+    Payload.max_decode_packets = app.config["BAITHAK_MAX_POLLING_PACKETS"]
     return app
 
 

@@ -22,6 +22,8 @@ class Config:
     BAITHAK_MAX_MESSAGE_LENGTH = 2000
     BAITHAK_MAX_NAME_LENGTH = 32
     BAITHAK_MAX_ROOM_LENGTH = 48
+    # Packets one long-polling request may carry (engine.io's default: 16).
+    BAITHAK_MAX_POLLING_PACKETS = 500
     # Messages sent with the join ack, and the most one history page may hold.
     BAITHAK_HISTORY_PAGE = 50
     # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.

@@ -305,6 +305,8 @@ def test_send_message_before_join(connect):
         ("SHIT happens", "Profanity is not allowed!"),
         ("sh1t happens", "Profanity is not allowed!"),
         ("hi \ud800 there", "Message contains invalid characters."),
+        ("\uff46\uff55\uff43\uff4b", "Profanity is not allowed!"),
+        ("f\u200bu\u200bc\u200bk", "Profanity is not allowed!"),
     ],
 )
 def test_send_message_refused(connect, text, error):
@@ -581,6 +583,15 @@ def test_messages_say_whether_the_sender_is_a_guest(connect, user_client):
     member.emit("sendMessage", "from an account")
     flags = {m["text"]: m["guest"] for m in guest.received("message")}
     assert flags == {"from a guest": True, "from an account": False}
+
+
+def test_an_event_named_connect_is_unknown(connect):
+    sock = connect()
+    assert sock.emit("connect", {"a": 1}) == (
+        "Unknown event.",
+        {"code": "unknown_event"},
+    )
+    sock.join("Asha")
 
 
 def test_an_event_named_disconnect_does_not_make_anyone_leave(connect):

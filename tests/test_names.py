@@ -46,6 +46,11 @@ def test_look_alike_spellings_fold_to_one_key(a, b):
         ("Ad\u200dmin", "That name is reserved."),
         ("\u202eADMIN", "That name is reserved."),
         ("\uff21\uff44\uff4d\uff49\uff4e", "That name is reserved."),
+        ("Ad\u034fmin", "That name is reserved."),  # combining grapheme joiner
+        ("Admin\ufe0f", "That name is reserved."),  # variation selector
+        ("Admin\U000e0100", "That name is reserved."),
+        ("Ad\u180bmin", "That name is reserved."),
+        ("\uff46\uff55\uff43\uff4b", "Profanity is not allowed!"),  # fullwidth
         ("\u200b\u200b", "Username and room are required!"),
         ("\ufdfa" * 10, "Name is too long (max 32 characters)."),  # folds to 180
     ],

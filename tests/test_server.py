@@ -133,3 +133,44 @@ def test_pipelined_messages_keep_their_order(server: LiveServer) -> None:
     finally:
         for person in (sender, reader):
             person.sio.disconnect()
+
+
+def test_joining_while_others_talk_misses_nothing(server: LiveServer) -> None:
+    """Each newcomer has every message from its join on: in the join ack's
+    history or live, never in neither (the join must not race a send)."""
+    talker = Person(server.url)
+    joiners: list[tuple[set[int], Person]] = []
+    sent: list[int] = []
+    try:
+        talker.sio.call("join", {"username": "Talker", "room": "Busy"})
+        stop = threading.Event()
+
+        def talk() -> None:
+            for i in range(400):
+                if stop.is_set():
+                    return
+                error, data = talker.sio.call(
+                    "sendMessage", f"n{i}n"
+                )  # "t17": leet "tit"
+                assert error is None
+                sent.append(data["id"])
+
+        thread = threading.Thread(target=talk)
+        thread.start()
+        for n in range(12):
+            person = Person(server.url)
+            error, data = person.sio.call("join", {"username": f"J{n}", "room": "Busy"})
+            assert error is None
+            joiners.append(({m["id"] for m in data["messages"] if "id" in m}, person))
+        stop.set()
+        thread.join(30)
+        time.sleep(0.5)  # the last live messages arrive
+        for history, person in joiners:
+            live = {d["id"] for e, d in person.events if e == "message" and "id" in d}
+            seen = history | live
+            first = min(i for i in sent if i in seen)
+            missing = [i for i in sent if i >= first and i not in seen]
+            assert missing == [], f"{person.sio.sid} missed {missing}"
+    finally:
+        for person in [talker] + [p for _, p in joiners]:
+            person.sio.disconnect()

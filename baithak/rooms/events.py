@@ -89,6 +89,15 @@ def on_load_history(payload: Any = None) -> dict[str, Any]:
     return {"messages": [msgs.to_payload(m) for m in page], "hasMore": has_more}
 
 
+@socketio.on("connect")
+def on_connect(*_args: Any) -> Ack:
+    """A new connection is accepted (guests join with `join`, accounts carry
+    their session cookie); an *event* named "connect" is unknown."""
+    if socketio.server.manager.is_connected(request.sid, "/"):
+        return on_unknown("connect")  # connected already: a client-sent event
+    return None
+
+
 @socketio.on("*")
 def on_unknown(event: Any = None, *_args: Any) -> Ack:
     """Any other event: acked with an error, so no client waits forever."""

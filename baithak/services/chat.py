@@ -92,11 +92,15 @@ def join(
     if current is not None and current.room_id == room.id and current.key == fold(name):
         recent, has_more = msgs.history(room.id)  # already there: change nothing
         return JoinResult(room, current, recent, has_more)
-    recent, has_more = msgs.history(room.id)
     member = Member(sid, room.id, name, user.id if user else None)
     move = presence.add(member)
     previous, previous_gone = move.previous, move.previous_gone
+    # In the room before history is read: a message stored meanwhile is in the
+    # history or reaches us live (or both; clients de-duplicate by id), never
+    # neither.
+    socketio.server.enter_room(sid, room_key(room.id), namespace="/")
     try:
+        recent, has_more = msgs.history(room.id)
         # Both notices in one transaction, before anything is emitted: a failure
         # here leaves no trace but the error ack.
         left = _stage_left(previous) if previous and previous_gone else None
@@ -104,13 +108,13 @@ def join(
         db.session.commit()
     except Exception:
         db.session.rollback()
+        socketio.server.leave_room(sid, room_key(room.id), namespace="/")
         presence.remove(sid)
         if previous is not None:
             presence.add(previous)
         raise
     if previous is not None:
         _emit_left(previous, left)
-    socketio.server.enter_room(sid, room_key(room.id), namespace="/")
     _system_to(sid, f"Welcome to {room.name}!")
     if joined is not None:
         _broadcast(joined, skip_sid=sid)

@@ -8,6 +8,7 @@ from flask import current_app
 
 from . import ServiceError
 from .profanity import PROFANITY, contains_profanity
+from .unicodetext import comparable
 
 # The name system messages are sent under (PROTOCOL.md: "Admin", as in the core).
 SYSTEM_NAME = "Admin"
@@ -43,10 +44,10 @@ def clean(value: object) -> str:
 
 
 def fold(value: str) -> str:
-    """Return the comparison key of a cleaned name (NFKC, joiners removed,
-    case-folded), so fullwidth "ASHA" (U+FF21...) and "asha" match."""
-    text = "".join(ch for ch in value if ch not in JOINERS)
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    """Return the comparison key of a cleaned name (NFKC, invisible characters
+    such as joiners and variation selectors removed, case-folded), so
+    fullwidth "ASHA" (U+FF21...), "As\u034fha" and "asha" match."""
+    return comparable(value)
 
 
 KEY_FACTOR = 4

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator
 from better_profanity import profanity
 from better_profanity.varying_string import VaryingString
 
+from .unicodetext import comparable
+
 PROFANITY = "Profanity is not allowed!"  # core error string, PROTOCOL.md
 
 # Base words of the default list that a classroom needs (greetings, identities,
@@ -78,8 +80,14 @@ def load() -> None:
 
 
 def contains_profanity(text: str) -> bool:
-    """Return True if better-profanity would censor any part of `text`."""
-    return profanity.contains_profanity(text)
+    """Return True if better-profanity would censor any part of `text`, as
+    written or in its comparable form (fullwidth letters and other
+    compatibility forms normalised, invisible characters removed)."""
+    if profanity.contains_profanity(text):
+        return True
+    alternative = comparable(text)
+    # The library ignores case itself: a second pass only if more changed.
+    return alternative != text.casefold() and profanity.contains_profanity(alternative)
 
 
 load()

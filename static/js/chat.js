@@ -220,6 +220,8 @@
   function join(attempt) {
     setConnection(wasJoined ? "Reconnecting…" : "Joining…");
     joining = true;
+    // Taken now: live messages may arrive (and move newestId) before the ack.
+    const newestBefore = newestId;
     socket.emit("join", wanted, (error, data) => {
       joining = false;
       const unstored = pendingUnstored;
@@ -251,7 +253,6 @@
       setConnection("");
       setCanSend(true);
       renderPeople(lastUsers); // roomData came before the ack, when `me` was unknown
-      const newestBefore = newestId;
       showHistory(data.messages, data.hasMore, false);
       if (rejoined) {
         // More than a page may have been said while we were away: fetch the gap.

@@ -278,3 +278,28 @@ def test_after_a_server_restart_people_rejoin_and_miss_nothing(
     finally:
         asha.context.close()
         ben.context.close()
+
+
+def test_long_polling_client_can_send_many_messages_at_once(browser, server) -> None:
+    """A long-polling client sends what it buffered in one request: 40 at once."""
+    page = join_as_guest(browser, server.url, "Watcher", "Polling")
+    try:
+        acks = page.evaluate(
+            """() => new Promise((resolve) => {
+                const s = io({ transports: ["polling"], forceNew: true });
+                s.emit("join", { username: "Poller", room: "Polling" }, () => {
+                    const sends = [];
+                    for (let i = 0; i < 40; i++) {
+                        sends.push(s.timeout(15000).emitWithAck("sendMessage", `p${i}p`)
+                            .then((error) => error, (err) => String(err)));
+                    }
+                    Promise.all(sends).then((all) => { s.disconnect(); resolve(all); });
+                });
+            })"""
+        )
+        assert acks == [None] * 40
+        bodies = page.locator(".message:not(.system) .body")
+        expect(bodies).to_have_count(40)
+        assert bodies.all_text_contents() == [f"p{i}p" for i in range(40)]
+    finally:
+        page.context.close()
