@@ -26,6 +26,8 @@ class Config:
     BAITHAK_MAX_POLLING_PACKETS = 500
     # Messages sent with the join ack, and the most one history page may hold.
     BAITHAK_HISTORY_PAGE = 50
+    # Join/leave notices a history page may carry besides its messages.
+    BAITHAK_HISTORY_NOTICES = 150
     # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.
     SOCKETIO_ASYNC_MODE: str | None = None
     WTF_CSRF_TIME_LIMIT = None  # a classroom tab stays open all day

@@ -27,6 +27,44 @@ def test_join_ack_has_the_last_page_oldest_first(connect):
     assert older["hasMore"] is False
 
 
+def test_join_and_leave_notices_do_not_push_the_conversation_out(connect):
+    teacher = connect()
+    teacher.join("Teacher", "Class")
+    for i in range(60):
+        teacher.emit("sendMessage", f"lesson {i}")
+    for n in range(40):  # a class arrives and leaves: 80 notices
+        student = connect()
+        student.join(f"Student {n}", "Class")
+        student.disconnect()
+
+    ack = connect().join("Late", "Class")
+    said = [m["text"] for m in ack["messages"] if not m.get("system")]
+    assert said == [f"lesson {i}" for i in range(10, 60)]
+    notices = [m for m in ack["messages"] if m.get("system")]
+    assert len(notices) == 80
+    assert ack["hasMore"] is True
+    error, older = teacher.emit("loadHistory", {"before": ack["messages"][0]["id"]})
+    assert error is None
+    assert [m["text"] for m in older["messages"] if not m.get("system")] == [
+        f"lesson {i}" for i in range(10)
+    ]
+    assert older["hasMore"] is False
+
+
+def test_a_page_carries_at_most_150_notices(connect):
+    teacher = connect()
+    teacher.join("Teacher", "Busy")
+    teacher.emit("sendMessage", "welcome, class")
+    for n in range(100):  # 200 notices after the only message
+        student = connect()
+        student.join(f"Student {n}", "Busy")
+        student.disconnect()
+    ack = connect().join("Late", "Busy")
+    assert len(ack["messages"]) == 200  # the page's 50 + 150 notices
+    assert all(m.get("system") for m in ack["messages"])
+    assert ack["hasMore"] is True
+
+
 def test_join_ack_without_more_history(connect):
     sender = connect()
     sender.join("Asha")

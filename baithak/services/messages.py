@@ -108,13 +108,16 @@ def add_system(room_id: int, text: str) -> Message:
 def history(
     room_id: int, before: int | None = None, after: int | None = None
 ) -> tuple[list[Message], bool]:
-    """Return one page (BAITHAK_HISTORY_PAGE messages at most) of a room's
-    history, oldest first, and whether more lie beyond it.
+    """Return one page of a room's history, oldest first, and whether more
+    lie beyond it.
 
-    Default: the newest page (more = older ones remain). `before`: the page
-    just older than that message id (more = older ones remain). `after`: the
-    page just newer than that id (more = newer ones remain), for catching up
-    after a reconnect.
+    Default: the newest page; `before`: the page just older than that message
+    id (more = older ones remain). Such a page holds the last
+    BAITHAK_HISTORY_PAGE messages people sent and the join/leave notices
+    among them (BAITHAK_HISTORY_NOTICES at most), so a busy classroom's
+    notices never push the conversation out of view. `after`: the
+    BAITHAK_HISTORY_PAGE messages of any kind just newer than that id (more =
+    newer ones remain), for catching up after a reconnect.
     """
     limit = current_app.config["BAITHAK_HISTORY_PAGE"]
     stmt = sa.select(Message).where(Message.room_id == room_id)
@@ -124,9 +127,17 @@ def history(
         return rows[:limit], len(rows) > limit
     if before is not None:
         stmt = stmt.where(Message.id < before)
-    stmt = stmt.order_by(Message.id.desc()).limit(limit + 1)
-    rows = list(db.session.execute(stmt).scalars())
-    return rows[:limit][::-1], len(rows) > limit
+    newest_first = stmt.order_by(Message.id.desc())
+    said = newest_first.where(Message.kind != "system").with_only_columns(Message.id)
+    boundary = db.session.execute(said.offset(limit - 1).limit(1)).scalar()
+    if boundary is not None:
+        newest_first = newest_first.where(Message.id >= boundary)
+    cap = limit + current_app.config["BAITHAK_HISTORY_NOTICES"]
+    rows = list(db.session.execute(newest_first.limit(cap)).scalars())
+    if not rows:
+        return [], False
+    older = stmt.where(Message.id < rows[-1].id).with_only_columns(Message.id)
+    return rows[::-1], db.session.execute(older.limit(1)).first() is not None
 
 
 def to_payload(message: Message) -> dict[str, Any]:
