@@ -205,8 +205,18 @@
   }
 
   function showComposeError(text) {
+    const stick = isNearBottom(); // the error line takes room from the messages
     composeError.textContent = text;
     composeError.hidden = !text;
+    if (stick) scrollToBottom();
+  }
+
+  /* The message box grows with its text, up to the CSS max-height. */
+  function fitInput() {
+    const stick = isNearBottom();
+    input.style.height = "auto";
+    input.style.height = `${input.scrollHeight + 2}px`;
+    if (stick) scrollToBottom();
   }
 
   // --- socket events --------------------------------------------------------
@@ -315,13 +325,25 @@
       } else {
         showComposeError("");
         if (input.value === text) input.value = ""; // keep what was typed since
+        fitInput();
         scrollToBottom();
       }
       input.focus();
     });
   });
 
-  input.addEventListener("input", () => showComposeError(""));
+  input.addEventListener("input", () => {
+    showComposeError("");
+    fitInput();
+  });
+
+  // Enter sends (as in every chat app); Shift+Enter starts a new line.
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
 
   locationButton.addEventListener("click", () => {
     if (!("geolocation" in navigator)) {
@@ -345,7 +367,12 @@
       },
       (err) => {
         locationButton.disabled = !joined;
-        showComposeError(`Could not get your location: ${err.message || "permission denied"}.`);
+        const why = {
+          1: "this site may not see your location (allow it in the browser's site settings)",
+          2: "your device could not find where you are",
+          3: "finding your location took too long",
+        };
+        showComposeError(`Could not share your location: ${why[err.code] || err.message}.`);
       },
       { timeout: 15000 }
     );
