@@ -177,12 +177,12 @@ def history_page(sid: str, payload: object) -> tuple[list[Message], bool]:
     """Return a page of the joined room's history around a message id.
 
     `payload` is {"before": id} (older messages) or {"after": id} (newer ones);
-    see messages.history. Raises ServiceError if not joined or the payload is
-    exactly one of those (before >= 1, after >= 0).
+    see messages.history. Raises ServiceError if not joined, or if the payload
+    is not exactly one of those (with before >= 1, after >= 0).
     """
     member = _member(sid)
     if isinstance(payload, dict) and len(payload) == 1:
-        (direction, anchor), *_ = payload.items()
+        ((direction, anchor),) = payload.items()
         if (
             direction in ("before", "after")
             and isinstance(anchor, int)
