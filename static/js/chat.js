@@ -52,6 +52,13 @@
     messagesEl.scrollTop = messagesEl.scrollHeight;
   }
 
+  /* Run `change`; a reader who was at the bottom stays at the bottom. */
+  function keepingBottom(change) {
+    const stick = isNearBottom();
+    change();
+    if (stick) scrollToBottom();
+  }
+
   /* A name as text in a <bdi> (a right-to-left name must not reorder the text
    * around it), then a "guest" tag for people without an account. */
   function appendName(parent, username, guest, className) {
@@ -154,9 +161,7 @@
   }
 
   function showLive(msg) {
-    const stick = isNearBottom();
-    insertMessage(msg);
-    if (stick) scrollToBottom();
+    keepingBottom(() => insertMessage(msg));
   }
 
   /* Show a page of history; `older` says it was asked for by scrolling up, so
@@ -205,18 +210,19 @@
   }
 
   function showComposeError(text) {
-    const stick = isNearBottom(); // the error line takes room from the messages
-    composeError.textContent = text;
-    composeError.hidden = !text;
-    if (stick) scrollToBottom();
+    // The error line takes room from the messages.
+    keepingBottom(() => {
+      composeError.textContent = text;
+      composeError.hidden = !text;
+    });
   }
 
   /* The message box grows with its text, up to the CSS max-height. */
   function fitInput() {
-    const stick = isNearBottom();
-    input.style.height = "auto";
-    input.style.height = `${input.scrollHeight + 2}px`;
-    if (stick) scrollToBottom();
+    keepingBottom(() => {
+      input.style.height = "auto";
+      input.style.height = `${input.scrollHeight + 2}px`;
+    });
   }
 
   // --- socket events --------------------------------------------------------
@@ -278,9 +284,7 @@
   function catchUp(after) {
     socket.timeout(10000).emit("loadHistory", { after }, (timeout, error, data) => {
       if (timeout || error || !joined) return; // the next reconnect tries again
-      const stick = isNearBottom();
-      data.messages.forEach(insertMessage);
-      if (stick) scrollToBottom();
+      keepingBottom(() => data.messages.forEach(insertMessage));
       if (data.hasMore && data.messages.length) catchUp(data.messages[data.messages.length - 1].id);
     });
   }
