@@ -10,7 +10,29 @@ from baithak import create_app
 from baithak.extensions import db, socketio
 from baithak.services.rooms import ensure_global_room
 
+from . import live_server
+
 PASSWORD = "correct horse"
+_FIRST_SERVER = pytest.StashKey[int]()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Note which live servers existed before this test started."""
+    item.stash[_FIRST_SERVER] = len(live_server.STARTED)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Attach the log of every real server a failing test used to its report."""
+    report = yield
+    if report.failed:
+        servers = [
+            s for s in item.funcargs.values() if isinstance(s, live_server.LiveServer)
+        ]
+        started = live_server.STARTED[item.stash.get(_FIRST_SERVER, 0) :]
+        for server in dict.fromkeys(servers + started):
+            report.sections.append((f"server log ({server.url})", server.log()))
+    return report
 
 
 @pytest.fixture

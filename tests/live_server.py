@@ -16,6 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# Every server started in this test session, oldest first: a failing test's
+# report gets the logs of those it started (tests/conftest.py).
+STARTED: list[LiveServer] = []
 
 
 def free_port() -> int:
@@ -25,7 +28,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@dataclass
+@dataclass(eq=False)
 class LiveServer:
     """A running server: its base URL, process and log file."""
 
@@ -99,6 +102,7 @@ def live_server(
             start_new_session=True,  # its own process group: worker included
         )
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
+    STARTED.append(server)
     try:
         _wait_until_listening(server, port, timeout=20)
         yield server

@@ -18,10 +18,9 @@ pytestmark = pytest.mark.server
 
 @pytest.fixture(params=["gunicorn", "flask"])
 def server(tmp_path, request) -> Iterator[LiveServer]:
-    """The running server; its log is printed (shown by pytest on failure)."""
+    """The running server; a failing test's report carries its log."""
     with live_server(tmp_path, request.param) as running:
         yield running
-        print(running.log())
 
 
 class Person:

@@ -58,10 +58,10 @@ def browser():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The real server (gunicorn + eventlet) with a fresh database, per module."""
+    """The real server (gunicorn + eventlet) with a fresh database, per module;
+    a failing test's report carries its log (tests/conftest.py)."""
     with live_server(tmp_path_factory.mktemp("server")) as running:
         yield running
-        print(running.log())
 
 
 @pytest.fixture
