@@ -13,6 +13,7 @@ from flask import Flask
 
 from .config import CONFIGS
 from .extensions import csrf, db, login_manager, migrate, socketio
+from .services import ratelimit
 from .services.presence import MemoryPresence
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +47,11 @@ def create_app(
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
     app.extensions["baithak.presence"] = MemoryPresence()
+    ratelimit.init_app(app)
 
-    from . import auth, cli, rooms, sqlite
+    from . import auth, cli, rooms, shutdown, sqlite
+
+    shutdown.init_app(app)
 
     sqlite.configure(app)
     app.register_blueprint(auth.bp)

@@ -4,6 +4,25 @@ from __future__ import annotations
 
 import os
 
+# Rate limits of chat actions (baithak/services/ratelimit.py), in `limits`
+# notation: "5/second;60/minute" is a burst and a steady rate. The first of
+# each pair counts one account (all its tabs) or one guest connection, the
+# second one IP address, which a class of 40 behind one school router shares.
+# These let 40 people type (and a class join at once) with room to spare.
+DEFAULT_LIMITS = {
+    "BAITHAK_LIMIT_SEND": "5/second;60/minute",
+    "BAITHAK_LIMIT_SEND_PER_IP": "40/second;1200/minute",
+    "BAITHAK_LIMIT_JOIN": "5/second;30/minute",
+    "BAITHAK_LIMIT_JOIN_PER_IP": "50/second;300/minute",
+    "BAITHAK_LIMIT_ROOM_CREATE": "5/minute;30/day",
+    "BAITHAK_LIMIT_ROOM_CREATE_PER_IP": "60/minute;300/day",
+}
+
+
+def _limit(key: str) -> str:
+    """Return a rate limit from the environment ("" switches it off)."""
+    return os.environ.get(key, DEFAULT_LIMITS[key])
+
 
 class Config:
     """Defaults shared by every configuration; safe for a classroom laptop."""
@@ -28,6 +47,15 @@ class Config:
     BAITHAK_HISTORY_PAGE = 50
     # Join/leave notices a history page may carry besides its messages.
     BAITHAK_HISTORY_NOTICES = 150
+    # Rate limits: DEFAULT_LIMITS above. Storage: memory:// (one process), or
+    # redis://... shared by several.
+    BAITHAK_LIMIT_SEND = _limit("BAITHAK_LIMIT_SEND")
+    BAITHAK_LIMIT_SEND_PER_IP = _limit("BAITHAK_LIMIT_SEND_PER_IP")
+    BAITHAK_LIMIT_JOIN = _limit("BAITHAK_LIMIT_JOIN")
+    BAITHAK_LIMIT_JOIN_PER_IP = _limit("BAITHAK_LIMIT_JOIN_PER_IP")
+    BAITHAK_LIMIT_ROOM_CREATE = _limit("BAITHAK_LIMIT_ROOM_CREATE")
+    BAITHAK_LIMIT_ROOM_CREATE_PER_IP = _limit("BAITHAK_LIMIT_ROOM_CREATE_PER_IP")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.
     SOCKETIO_ASYNC_MODE: str | None = None
     WTF_CSRF_TIME_LIMIT = None  # a classroom tab stays open all day
@@ -46,6 +74,11 @@ class TestingConfig(Config):
     SECRET_KEY = "test"
     SOCKETIO_ASYNC_MODE = "threading"
     WTF_CSRF_ENABLED = False
+    # Off, so tests of other things can send quickly; tests/test_ratelimit.py
+    # turns them on with the defaults.
+    BAITHAK_LIMIT_SEND = BAITHAK_LIMIT_SEND_PER_IP = ""
+    BAITHAK_LIMIT_JOIN = BAITHAK_LIMIT_JOIN_PER_IP = ""
+    BAITHAK_LIMIT_ROOM_CREATE = BAITHAK_LIMIT_ROOM_CREATE_PER_IP = ""
 
 
 class ProductionConfig(Config):

@@ -40,6 +40,8 @@ class Room(db.Model):
     name: Mapped[str] = mapped_column(sa.String(48))
     name_key: Mapped[str] = mapped_column(sa.String(192), unique=True)
     is_private: Mapped[bool] = mapped_column(default=False)
+    # The seq of the room's newest message; the next one gets last_seq + 1.
+    last_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)
 
@@ -50,6 +52,9 @@ class Message(db.Model):
     """A stored chat message: kind is "text", "location" or "system".
 
     `id` is server-assigned and increasing, so it also orders a room's history.
+    `seq` numbers a room's messages 1, 2, 3... with no gap, so a client that
+    sees seq 7 after seq 5 knows it missed one. `client_id` is the sender's own
+    id for the message (idempotent re-sends), unique within the room.
     `created_at` is in milliseconds since the Unix epoch. Location messages keep
     their coordinates in degrees (WGS 84); `text` holds the maps link for them.
     """
@@ -57,12 +62,18 @@ class Message(db.Model):
     __tablename__ = "messages"
     __table_args__ = (
         sa.Index("ix_messages_room_id_id", "room_id", "id"),
+        sa.UniqueConstraint("room_id", "seq", name="uq_messages_room_id_seq"),
+        sa.UniqueConstraint(
+            "room_id", "client_id", name="uq_messages_room_id_client_id"
+        ),
         # Never reuse an id, so ids stay increasing even if rows are deleted.
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"))
+    seq: Mapped[int] = mapped_column(sa.BigInteger)
+    client_id: Mapped[str | None] = mapped_column(sa.String(64))
     kind: Mapped[str] = mapped_column(sa.String(16))
     username: Mapped[str] = mapped_column(sa.String(32))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from baithak.config import DEFAULT_LIMITS
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # Every server started in this test session, oldest first: a failing test's
@@ -80,8 +82,8 @@ def live_server(
         "FLASK_APP": "baithak",
         "BAITHAK_CONFIG": "production" if kind == "gunicorn" else "development",
         "SECRET_KEY": "live-server-test",  # keep the work tree's instance/ clean
-        # Open websockets hold a graceful stop for its whole timeout (30 s).
-        "GUNICORN_CMD_ARGS": "--graceful-timeout 3",
+        # Tests seed rooms quickly; the rate-limit tests pass the limits in `env`.
+        **{key: "" for key in DEFAULT_LIMITS},
         **env,
     }
     subprocess.run(

@@ -296,7 +296,16 @@ def test_send_message_before_join(connect):
         (42, "Message must be a string of text."),
         (True, "Message must be a string of text."),
         (["hi"], "Message must be a string of text."),
-        ({"text": "hi"}, "Message must be a string of text."),
+        ({"text": 5, "clientId": "abcdefgh"}, "Message must be a string of text."),
+        ({"clientId": "abcdefgh"}, "Message must be a string of text."),
+        (
+            {"text": "hi", "clientId": "short"},
+            "clientId must be 8-64 letters, digits, '-' or '_'.",
+        ),
+        (
+            {"text": "hi", "clientId": "<script>alert(1)</script>"},
+            "clientId must be 8-64 letters, digits, '-' or '_'.",
+        ),
         ("", "Message is empty."),
         ("   ", "Message is empty."),
         ("\n\t", "Message is empty."),

@@ -2,11 +2,13 @@
 
 Client -> server (every event is acked; see docs/protocol.md):
     join {username, room}   -> ack(null, {room, roomId, username, messages, hasMore})
-    sendMessage text        -> ack(null, {id})
-    sendLocation {latitude, longitude} -> ack(null, {id, url})
+    sendMessage text or {text, clientId} -> ack(null, {id, seq, duplicate})
+    sendLocation {latitude, longitude[, clientId]}
+                            -> ack(null, {id, seq, duplicate, url})
     loadHistory {before} or {after} -> ack(null, {messages, hasMore})
-Server -> client: message, locationMessage, roomData (emitted by services.chat).
-Errors: ack("<human-readable error>", {"code": "<stable code>"}).
+Server -> client: message, locationMessage, roomData (emitted by services.chat);
+shutdown (baithak.shutdown) when the server is stopping.
+Errors: ack("<human-readable error>", {"code": "<stable code>", ...details}).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from flask import request
 from flask_login import current_user
 
+from .. import shutdown
 from ..extensions import db, socketio
 from ..models import User
 from ..services import ServiceError, chat
@@ -36,11 +39,12 @@ def acked(handler: Callable[..., Any]) -> Callable[..., Ack]:
     @functools.wraps(handler)
     def wrapper(*args: Any) -> Ack:
         try:
-            # Only the first argument is the payload; extra ones are ignored.
-            return None, handler(args[0] if args else None)
+            with shutdown.in_flight():
+                # Only the first argument is the payload; extra ones are ignored.
+                return None, handler(args[0] if args else None)
         except ServiceError as exc:
             log.info("%s refused for %s: %s", handler.__name__, request.sid, exc.code)
-            return exc.message, {"code": exc.code}
+            return exc.message, {"code": exc.code, **exc.details}
         except Exception:
             # One bad event must not take the connection (or the server) down.
             log.exception("%s failed for %s", handler.__name__, request.sid)
@@ -61,24 +65,28 @@ def on_join(payload: Any = None) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise ServiceError("Join needs {username, room}.", "invalid_payload")
     result = chat.join(
-        request.sid, _user(), payload.get("username"), payload.get("room")
+        request.sid,
+        _user(),
+        payload.get("username"),
+        payload.get("room"),
+        request.remote_addr,
     )
     return result.to_ack()
 
 
 @socketio.on("sendMessage")
 @acked
-def on_send_message(text: Any = None) -> dict[str, Any]:
+def on_send_message(payload: Any = None) -> dict[str, Any]:
     """A client sends text; `message` goes to everyone in its room."""
-    return {"id": chat.send_text(request.sid, text).id}
+    return chat.send_text(request.sid, payload, request.remote_addr).to_ack()
 
 
 @socketio.on("sendLocation")
 @acked
-def on_send_location(coords: Any = None) -> dict[str, Any]:
+def on_send_location(payload: Any = None) -> dict[str, Any]:
     """A client shares its location; `locationMessage` goes to everyone in its room."""
-    message = chat.send_location(request.sid, coords)
-    return {"id": message.id, "url": message.text}
+    sent = chat.send_location(request.sid, payload, request.remote_addr)
+    return sent.to_ack() | {"url": sent.message.text}
 
 
 @socketio.on("loadHistory")
@@ -111,6 +119,8 @@ def on_disconnect(reason: Any = None) -> Ack:
     if socketio.server.manager.is_connected(request.sid, "/"):
         # A client emitted an event named "disconnect"; the socket is still open.
         return on_unknown("disconnect")
+    if shutdown.stopping():
+        return None  # the server is going away, not the person: no "has left!"
     try:
         chat.leave(request.sid)
     except Exception:

@@ -7,16 +7,20 @@ identity explicitly; they never read the request, the session or current_user.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+
 from ..extensions import db, socketio
 from ..models import Message, Room, User, now_ms
-from . import ServiceError
+from . import ServiceError, ratelimit
 from . import messages as msgs
 from .accounts import check_guests_allowed, name_owned_by_account
 from .names import SYSTEM_NAME, check_display_name, check_room_name, fold
 from .presence import Member, get_presence
+from .ratelimit import Who
 from .rooms import find_room, get_or_create_room, room_key
 
 NOT_JOINED = "Join a room first."
@@ -75,18 +79,26 @@ def check_guest_can_join(raw_username: object, raw_room: object) -> str:
 
 
 def join(
-    sid: str, user: User | None, raw_username: object, raw_room: object
+    sid: str,
+    user: User | None,
+    raw_username: object,
+    raw_room: object,
+    ip: str | None = None,
 ) -> JoinResult:
-    """Put connection `sid` in a room, leaving the one it was in.
+    """Put connection `sid` (from address `ip`) in a room, leaving the one it
+    was in.
 
     Emits: `message` (welcome) to the joiner; a stored system `message`
     "<name> has joined!" to the others (once per person, not per tab);
     `roomData` to everyone in the room. Raises ServiceError for an invalid name
-    or room ("Username and room are required!", ...) or a name already present
-    ("Username is in use!"); the connection's current room is then kept.
+    or room ("Username and room are required!", ...), a name already present
+    ("Username is in use!") or a rate limit (joins, new rooms); the
+    connection's current room is then kept.
     """
+    who = Who(sid, user.id if user else None, ip)
+    ratelimit.hit("join", who)
     name = chat_name(user, raw_username)
-    room = get_or_create_room(raw_room, creator=user)
+    room = get_or_create_room(raw_room, creator=user, who=who)
     presence = get_presence()
     current = presence.get(sid)
     if current is not None and current.room_id == room.id and current.key == fold(name):
@@ -148,29 +160,105 @@ def _emit_left(member: Member, left: Message | None) -> None:
     emit_room_data(member.room_id)
 
 
-def send_text(sid: str, raw_text: object) -> Message:
+@dataclass(frozen=True)
+class Sent:
+    """A message accepted from a sender; `duplicate`: it had been stored
+    before, under the same client id, and was not broadcast again."""
+
+    message: Message
+    duplicate: bool = False
+
+    def to_ack(self) -> dict[str, Any]:
+        """Return the send ack's data: {"id", "seq", "duplicate"}."""
+        return {
+            "id": self.message.id,
+            "seq": self.message.seq,
+            "duplicate": self.duplicate,
+        }
+
+
+def send_text(sid: str, payload: object, ip: str | None = None) -> Sent:
     """Store a text message from `sid` and emit `message` to its whole room.
 
-    Raises ServiceError if `sid` has not joined a room or the text is invalid
-    (see messages.check_text); nothing is stored or sent then.
+    `payload` is the text, or {"text": str, "clientId": str}. A clientId the
+    sender used before in the room returns that message again, stored and sent
+    once (see _send). Raises ServiceError if `sid` has not joined a room, the
+    text is invalid (see messages.check_text), or the sender is over its rate
+    limit; nothing is stored or sent then.
     """
     member = _member(sid)
-    text = msgs.check_text(raw_text)
-    message = msgs.store(member.room_id, "text", member.name, text, member.user_id)
-    _broadcast(message)
-    return message
+    raw_text, client_id = msgs.unpack_text(payload)
+
+    def store() -> Message:
+        text = msgs.check_text(raw_text)
+        return msgs.store(
+            member.room_id, "text", member.name, text, member.user_id,
+            client_id=client_id,
+        )  # fmt: skip
+
+    return _send(member, client_id, ip, store)
 
 
-def send_location(sid: str, raw_coords: object) -> Message:
+def send_location(sid: str, payload: object, ip: str | None = None) -> Sent:
     """Store a location from `sid` and emit `locationMessage` to its whole room.
 
-    Raises ServiceError if not joined or the coordinates are invalid.
+    `payload` is {"latitude", "longitude"} in degrees, optionally with a
+    "clientId" as for send_text. Raises ServiceError if not joined, the
+    coordinates are invalid, or the sender is over its rate limit.
     """
     member = _member(sid)
-    lat, lon = msgs.check_coordinates(raw_coords)
-    message = msgs.store_location(member.room_id, member.name, member.user_id, lat, lon)
+    client_id = msgs.check_client_id(
+        payload.get("clientId") if isinstance(payload, dict) else None
+    )
+
+    def store() -> Message:
+        lat, lon = msgs.check_coordinates(payload)
+        return msgs.store_location(
+            member.room_id, member.name, member.user_id, lat, lon, client_id
+        )
+
+    return _send(member, client_id, ip, store)
+
+
+def _send(
+    member: Member,
+    client_id: str | None,
+    ip: str | None,
+    store: Callable[[], Message],
+) -> Sent:
+    """Store a message (validated by `store`) once per client id and broadcast it.
+
+    A re-send (its ack was lost, or the connection dropped first) finds the
+    stored message and neither counts against the rate limit nor is
+    broadcast again: everyone got it the first time, or fetches it from
+    history after their reconnect.
+    """
+    if client_id is not None and (earlier := _sent_before(member, client_id)):
+        return Sent(earlier, duplicate=True)
+    ratelimit.hit("send", Who(member.sid, member.user_id, ip))
+    try:
+        message = store()
+    except sa.exc.IntegrityError:
+        # The same client id stored meanwhile by another thread (flask run).
+        if client_id is not None and (earlier := _sent_before(member, client_id)):
+            return Sent(earlier, duplicate=True)
+        raise
     _broadcast(message)
-    return message
+    return Sent(message)
+
+
+def _sent_before(member: Member, client_id: str) -> Message | None:
+    """The member's message with that client id in its room, if any; a client
+    id someone else used is refused rather than answered with their message."""
+    earlier = msgs.find_by_client_id(member.room_id, client_id)
+    if earlier is None:
+        return None
+    if earlier.username != member.name or earlier.user_id != member.user_id:
+        raise ServiceError(
+            "That clientId belongs to another message; use a new one.",
+            "client_id_taken",
+        )
+    return earlier
 
 
 def history_page(sid: str, payload: object) -> tuple[list[Message], bool]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import Message
+from ..models import Message, Room
 from . import ServiceError
 from .names import SYSTEM_NAME
 from .profanity import PROFANITY, contains_profanity
@@ -36,6 +37,34 @@ def check_text(raw: object) -> str:
     if contains_profanity(raw):
         raise ServiceError(PROFANITY, "profanity")
     return raw
+
+
+# A client's id for its message: what crypto.randomUUID() or 22+ random
+# base64url characters give, and no more than the column holds.
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def check_client_id(raw: object) -> str | None:
+    """Return the client id (8-64 of A-Z a-z 0-9 _ -), None when absent, or
+    raise ServiceError("invalid_client_id")."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not CLIENT_ID.fullmatch(raw):
+        raise ServiceError(
+            "clientId must be 8-64 letters, digits, '-' or '_'.", "invalid_client_id"
+        )
+    return raw
+
+
+def unpack_text(payload: object) -> tuple[object, str | None]:
+    """Split a sendMessage payload into (raw text, client id or None).
+
+    The payload is the text itself (the course app's form) or
+    {"text": str, "clientId": str}. Raises ServiceError for a bad client id.
+    """
+    if isinstance(payload, dict):
+        return payload.get("text"), check_client_id(payload.get("clientId"))
+    return payload, None
 
 
 def check_coordinates(raw: object) -> tuple[float, float]:
@@ -71,13 +100,20 @@ def store(
     latitude: float | None = None,
     longitude: float | None = None,
     *,
+    client_id: str | None = None,
     commit: bool = True,
 ) -> Message:
-    """Insert a message and return it with its id and createdAt (ms since the
-    Unix epoch) set. Committed (fsynced: see baithak/sqlite.py) before it
-    returns, unless `commit` is False: then the caller commits."""
+    """Insert a message and return it with its id, seq and createdAt (ms since
+    the Unix epoch) set. Committed (fsynced: see baithak/sqlite.py) before it
+    returns, unless `commit` is False: then the caller commits.
+
+    Raises sqlalchemy.exc.IntegrityError if the room already holds `client_id`
+    (see find_by_client_id); the session is then rolled back.
+    """
     message = Message(
         room_id=room_id,
+        seq=_next_seq(room_id),
+        client_id=client_id,
         kind=kind,
         username=username,
         user_id=user_id,
@@ -86,18 +122,54 @@ def store(
         longitude=longitude,
     )
     db.session.add(message)
-    db.session.flush()  # sets the id and createdAt
+    try:
+        db.session.flush()  # sets the id and createdAt
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise
     if commit:
         db.session.commit()
     return message
 
 
+def _next_seq(room_id: int) -> int:
+    """Take the room's next sequence number inside the current transaction.
+
+    The UPDATE locks the room's row (SQLite: the whole database) until the
+    transaction ends, so two writers never get the same number, and a rolled
+    back message gives its number back: seqs have no gaps.
+    """
+    stmt = (
+        sa.update(Room)
+        .where(Room.id == room_id)
+        .values(last_seq=Room.last_seq + 1)
+        .returning(Room.last_seq)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(stmt).scalar_one()
+
+
+def find_by_client_id(room_id: int, client_id: str) -> Message | None:
+    """Return the room's message that its sender sent with `client_id`, if any."""
+    stmt = sa.select(Message).where(
+        Message.room_id == room_id, Message.client_id == client_id
+    )
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
 def store_location(
-    room_id: int, username: str, user_id: int | None, lat: float, lon: float
+    room_id: int,
+    username: str,
+    user_id: int | None,
+    lat: float,
+    lon: float,
+    client_id: str | None = None,
 ) -> Message:
     """Store a location message; its text is the maps link for the coordinates."""
     url = MAPS_URL.format(latitude=lat, longitude=lon)
-    return store(room_id, "location", username, url, user_id, lat, lon)
+    return store(
+        room_id, "location", username, url, user_id, lat, lon, client_id=client_id
+    )
 
 
 def add_system(room_id: int, text: str) -> Message:
@@ -143,11 +215,16 @@ def history(
 def to_payload(message: Message) -> dict[str, Any]:
     """Return the wire form of a stored message (see docs/protocol.md).
 
-    Text and system messages: {"id", "kind", "username", "text", "createdAt"}
-    plus "system": true for system ones and "guest": bool for the others;
+    Text and system messages: {"id", "seq", "kind", "username", "text",
+    "createdAt"} plus "system": true for system ones and "guest": bool for the
+    others, and "clientId" when the sender gave one;
     location messages carry "url", "latitude" and "longitude" instead of "text".
     """
-    payload: dict[str, Any] = {} if message.id is None else {"id": message.id}
+    payload: dict[str, Any] = {}
+    if message.id is not None:
+        payload |= {"id": message.id, "seq": message.seq}
+    if message.client_id is not None:
+        payload["clientId"] = message.client_id
     payload |= {
         "kind": message.kind,
         "username": message.username,

@@ -9,10 +9,11 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import Room, User
-from . import ServiceError
+from . import ServiceError, ratelimit
 from .accounts import check_guests_allowed
 from .names import check_room_name, fold
 from .presence import get_presence
+from .ratelimit import Who
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,21 @@ def find_room(name: str) -> Room | None:
     return db.session.execute(stmt).scalar_one_or_none()
 
 
-def get_or_create_room(raw_name: object, creator: User | None = None) -> Room:
+def get_or_create_room(
+    raw_name: object, creator: User | None = None, who: Who | None = None
+) -> Room:
     """Return the named room, creating it as a public room if it does not exist.
 
-    Raises ServiceError if the name is empty or too long.
+    A new room counts against `who`'s "create_room" rate limit (none when
+    `who` is None: the system's own rooms). Raises ServiceError if the name
+    is empty, too long, or over that limit.
     """
     name = check_room_name(raw_name)
-    room = find_room(name) or _insert(name, creator)
+    room = find_room(name)
+    if room is None:
+        if who is not None:
+            ratelimit.hit("create_room", who)
+        room = _insert(name, creator)
     return room or _existing(name)  # None: created by someone else meanwhile
 
 

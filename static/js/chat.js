@@ -32,11 +32,19 @@
   let joining = false;    // a join is waiting for its ack
   let pendingUnstored = []; // the welcome arrives before the join ack's history
   let newestId = null;    // id of the newest message shown
+  let newestSeq = null;   // its per-room sequence number (a jump means a gap)
   let oldestId = null;    // id of the oldest message shown
   let hasMore = false;    // older history exists on the server
   let loadingOlder = false;
 
   const socket = io({ autoConnect: false });
+
+  // Messages typed but not yet acknowledged, oldest first: {clientId, text,
+  // createdAt}. Kept in sessionStorage, so a reload sends them still; each
+  // keeps its clientId, so a re-send after a lost ack is stored only once.
+  const OUTBOX_KEY = `baithak.outbox.${(wanted.room || "").normalize("NFKC").toLowerCase()}`;
+  let outbox = loadOutbox();
+  let sending = false;    // outbox[0] is waiting for its ack
 
   // --- rendering ----------------------------------------------------------
 
@@ -138,16 +146,24 @@
       pendingUnstored.push(msg);
       return;
     }
+    if (msg.clientId) sent(msg.clientId); // our own, now stored: no longer pending
     if (hasMessage(msg.id)) return;
     const el = buildMessage(msg);
-    placeMessage(el, msg.id);
+    placeMessage(el, msg);
     regroup(el);
   }
 
-  function placeMessage(el, id) {
+  function placeMessage(el, msg) {
+    const id = msg.id;
     if (id === undefined || newestId === null || id > newestId) {
-      if (id !== undefined) newestId = id;
-      messagesEl.append(el);
+      if (id !== undefined) {
+        newestId = id;
+        newestSeq = msg.seq;
+      }
+      // Messages still being sent stay last, below everything the server has.
+      const firstPending = messagesEl.querySelector(".pending");
+      if (firstPending) firstPending.before(el);
+      else messagesEl.append(el);
       return;
     }
     const stored = messagesEl.querySelectorAll("[data-id]");
@@ -160,8 +176,12 @@
     marker.after(el);
   }
 
+  /* A live message; a jump in its room's seq means we missed one: fetch it. */
   function showLive(msg) {
+    const gap = joined && msg.seq !== undefined && newestSeq != null && msg.seq > newestSeq + 1;
+    const after = newestId;
     keepingBottom(() => insertMessage(msg));
+    if (gap) catchUp(after);
   }
 
   /* Show a page of history; `older` says it was asked for by scrolling up, so
@@ -203,10 +223,13 @@
     connectionEl.hidden = !text;
   }
 
-  function setCanSend(on) {
-    input.disabled = !on;
-    sendButton.disabled = !on;
-    locationButton.disabled = !on || !("geolocation" in navigator);
+  /* Once joined, typing and sending work even while disconnected (messages
+   * wait in the outbox); sharing a location needs the connection. */
+  function setCanSend(connected) {
+    const canType = connected || wasJoined;
+    input.disabled = !canType;
+    sendButton.disabled = !canType;
+    locationButton.disabled = !connected || !("geolocation" in navigator);
   }
 
   function showComposeError(text) {
@@ -232,6 +255,8 @@
    * name_in_use is retried for a while instead of ending the chat. */
   const REJOIN_RETRY_MS = 3000;
   const REJOIN_TRIES = 20;
+  // Refusals that pass by themselves: the join is tried again after a while.
+  const RETRY_JOIN = new Set(["shutting_down", "rate_limited"]);
 
   function join(attempt) {
     setConnection(wasJoined ? "Reconnecting…" : "Joining…");
@@ -244,8 +269,11 @@
       pendingUnstored = [];
       if (error) {
         const code = data && data.code;
-        if (wasJoined && code === "name_in_use" && attempt < REJOIN_TRIES) {
-          setTimeout(() => socket.connected && join(attempt + 1), REJOIN_RETRY_MS);
+        const passing = RETRY_JOIN.has(code) || (wasJoined && code === "name_in_use");
+        if (passing && attempt < REJOIN_TRIES) {
+          const wait = data.retryAfter ? data.retryAfter * 1000 : REJOIN_RETRY_MS;
+          setConnection(code === "name_in_use" ? "Reconnecting…" : error);
+          setTimeout(() => socket.connected && join(attempt + 1), wait);
           return;
         }
         joined = false;
@@ -275,7 +303,9 @@
         if (newestBefore !== null) catchUp(newestBefore);
       } else {
         unstored.forEach(showLive); // the welcome, once
+        outbox.forEach(showPending); // left from before a reload
       }
+      flush();
       input.focus();
     });
   }
@@ -294,6 +324,7 @@
   socket.on("disconnect", (reason) => {
     joined = false;
     loadingOlder = false;
+    sending = false; // its ack will never come: sent again after the re-join
     setCanSend(false);
     if (reason === "io server disconnect") {
       setConnection("Disconnected by the server. Reload the page to join again.");
@@ -309,6 +340,108 @@
   socket.on("message", showLive);
   socket.on("locationMessage", showLive);
   socket.on("roomData", (data) => renderPeople(data.users || []));
+  // The server is stopping (a restart): it closes the connection next, and we
+  // reconnect by ourselves once it is back.
+  socket.on("shutdown", (data) => setConnection((data && data.text) || "The server is restarting…"));
+
+  // --- sending ----------------------------------------------------------------
+
+  function loadOutbox() {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(OUTBOX_KEY) || "[]");
+      return Array.isArray(saved) ? saved.filter((m) => m && m.clientId && typeof m.text === "string") : [];
+    } catch (err) {
+      return [];
+    }
+  }
+
+  function saveOutbox() {
+    try {
+      sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(outbox));
+    } catch (err) {
+      // Storage full or disabled: the outbox still lives as long as the page.
+    }
+  }
+
+  /* 32 random hex digits; crypto.randomUUID() needs HTTPS, a classroom LAN
+   * serves plain HTTP. */
+  function newClientId() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function pendingEl(clientId) {
+    return messagesEl.querySelector(`.pending[data-client-id="${clientId}"]`);
+  }
+
+  function showPending(item) {
+    if (pendingEl(item.clientId)) return;
+    const el = buildMessage({ username: me, text: item.text, createdAt: item.createdAt, guest: false });
+    el.classList.add("mine", "pending");
+    el.dataset.clientId = item.clientId;
+    const state = document.createElement("span");
+    state.className = "state";
+    state.textContent = "Sending…";
+    el.querySelector("header").append(" ", state);
+    keepingBottom(() => {
+      messagesEl.append(el);
+      regroup(el);
+    });
+  }
+
+  function setPendingState(item, text) {
+    const el = pendingEl(item.clientId);
+    if (el) el.querySelector(".state").textContent = text;
+  }
+
+  /* The message with this clientId is stored: out of the outbox and the list. */
+  function sent(clientId) {
+    const el = pendingEl(clientId);
+    if (el) keepingBottom(() => el.remove());
+    const before = outbox.length;
+    outbox = outbox.filter((m) => m.clientId !== clientId);
+    if (outbox.length !== before) saveOutbox();
+  }
+
+  // Refusals after which the same message may pass later: it stays queued.
+  const RETRY_SEND = new Set(["not_joined", "shutting_down"]);
+  const SEND_TIMEOUT_MS = 10000;
+
+  /* Send the oldest queued message, then the next: one at a time, in order. */
+  function flush() {
+    if (sending || !joined || !outbox.length) return;
+    const item = outbox[0];
+    sending = true;
+    setPendingState(item, "Sending…");
+    const payload = { text: item.text, clientId: item.clientId };
+    socket.timeout(SEND_TIMEOUT_MS).emit("sendMessage", payload, (timeout, error, data) => {
+      if (!sending) return; // disconnected meanwhile: sent again after the re-join
+      sending = false;
+      const code = data && data.code;
+      if (timeout || (error && RETRY_SEND.has(code))) {
+        setPendingState(item, "Not sent yet; trying again…");
+        setTimeout(flush, 2000); // same clientId: stored once however often it goes
+      } else if (error && code === "rate_limited") {
+        setPendingState(item, `Sending too fast; waiting ${data.retryAfter} s…`);
+        setTimeout(flush, data.retryAfter * 1000);
+      } else if (error) {
+        // Refused for good (profanity, too long…): give the text back to edit.
+        sent(item.clientId);
+        showComposeError(error);
+        if (!input.value) {
+          input.value = item.text;
+          fitInput();
+        }
+        flush();
+      } else {
+        const seen = hasMessage(data.id);
+        sent(item.clientId);
+        // A duplicate is not broadcast again: fetch it if we never saw it.
+        if (!seen) catchUp(Math.max(0, data.id - 1));
+        flush();
+      }
+    });
+  }
 
   // --- user actions ---------------------------------------------------------
 
@@ -319,21 +452,16 @@
       showComposeError("Type a message first.");
       return;
     }
-    sendButton.disabled = true;
-    socket.timeout(10000).emit("sendMessage", text, (timeout, error) => {
-      sendButton.disabled = !joined;
-      if (timeout) {
-        showComposeError("No answer from the server; your message may not have been sent.");
-      } else if (error) {
-        showComposeError(error);
-      } else {
-        showComposeError("");
-        if (input.value === text) input.value = ""; // keep what was typed since
-        fitInput();
-        scrollToBottom();
-      }
-      input.focus();
-    });
+    const item = { clientId: newClientId(), text, createdAt: Date.now() };
+    outbox.push(item);
+    saveOutbox();
+    showComposeError("");
+    input.value = "";
+    fitInput();
+    showPending(item);
+    scrollToBottom();
+    flush();
+    input.focus();
   });
 
   input.addEventListener("input", () => {

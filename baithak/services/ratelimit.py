@@ -1,0 +1,94 @@
+"""Rate limits for chat actions (sending, joining, creating rooms).
+
+Built on the `limits` package (the one Flask-Limiter uses for the HTTP
+pages), with its sliding-window counter: O(1) per check, and a window's
+allowance is never exceeded by more than the rounding of the previous
+window's share. Each action has rules written in `limits` notation, e.g.
+"5/second;60/minute": a burst allowance plus a steady rate. Storage is
+RATELIMIT_STORAGE_URI (memory:// for one process; redis://... shared by
+several).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from limits import RateLimitItem, parse_many, storage, strategies
+
+from . import ServiceError
+
+# action -> (config key for one connection or account, config key per IP)
+ACTIONS = {
+    "send": ("BAITHAK_LIMIT_SEND", "BAITHAK_LIMIT_SEND_PER_IP"),
+    "join": ("BAITHAK_LIMIT_JOIN", "BAITHAK_LIMIT_JOIN_PER_IP"),
+    "create_room": ("BAITHAK_LIMIT_ROOM_CREATE", "BAITHAK_LIMIT_ROOM_CREATE_PER_IP"),
+}
+WHAT = {
+    "send": "You are sending messages too fast",
+    "join": "Too many joins",
+    "create_room": "Too many new rooms",
+}
+
+
+@dataclass(frozen=True)
+class Who:
+    """Whom a limit counts: the connection (sid), the account, and the IP."""
+
+    sid: str
+    user_id: int | None
+    ip: str | None
+
+
+class RateLimits:
+    """The app's rate limiter: one per app, made by `init_app`."""
+
+    def __init__(self, uri: str, rules: dict[str, tuple[list[RateLimitItem], ...]]):
+        self._limiter = strategies.SlidingWindowCounterRateLimiter(
+            storage.storage_from_string(uri)
+        )
+        self._rules = rules
+
+    def hit(self, action: str, who: Who) -> None:
+        """Count one `action` by `who`, or raise ServiceError("rate_limited").
+
+        Counted per account (or per connection for a guest) and per IP. The
+        error's details carry `retryAfter`, whole seconds until it would
+        pass. A refused action is not counted.
+        """
+        own, per_ip = self._rules[action]
+        keys = [(own, ("user", str(who.user_id)) if who.user_id else ("sid", who.sid))]
+        if who.ip:
+            keys.append((per_ip, ("ip", who.ip)))
+        checks = [(rule, key) for rules, key in keys for rule in rules]
+        refused = [(r, k) for r, k in checks if not self._limiter.test(r, action, *k)]
+        if refused:
+            reset = max(self._limiter.get_window_stats(r, action, *k).reset_time
+                        for r, k in refused)  # fmt: skip
+            retry = max(1, math.ceil(reset - time.time()))
+            raise ServiceError(
+                f"{WHAT[action]}; try again in {retry} s.",
+                "rate_limited",
+                details={"retryAfter": retry},
+            )
+        for rule, key in checks:
+            self._limiter.hit(rule, action, *key)
+
+
+def init_app(app: Flask) -> None:
+    """Build the app's limiter from its config (rules parsed once, here)."""
+    rules = {
+        # An empty rule string switches that limit off.
+        action: tuple(parse_many(app.config[k]) if app.config[k] else [] for k in keys)
+        for action, keys in ACTIONS.items()
+    }
+    app.extensions["baithak.ratelimits"] = RateLimits(
+        app.config["RATELIMIT_STORAGE_URI"], rules
+    )
+
+
+def hit(action: str, who: Who) -> None:
+    """Count one `action` by `who` in the current app; see RateLimits.hit."""
+    current_app.extensions["baithak.ratelimits"].hit(action, who)

@@ -1,0 +1,18 @@
+"""gunicorn settings for Baithak; gunicorn reads ./gunicorn.conf.py by itself.
+
+Command-line flags win over these (`make serve` passes -b). One eventlet
+worker: presence lives in the worker's memory (README, "Production").
+"""
+
+worker_class = "eventlet"  # removed in gunicorn 26: requirements pin 25.x
+workers = 1
+# After SIGTERM, baithak.shutdown closes every connection within ~5 s; this is
+# the bound on the whole stop.
+graceful_timeout = 10
+
+
+def post_worker_init(worker):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
+    """Stop gracefully on SIGTERM: see baithak/shutdown.py."""
+    from baithak import shutdown
+
+    shutdown.install(worker)
