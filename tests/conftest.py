@@ -30,7 +30,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
             s for s in item.funcargs.values() if isinstance(s, live_server.LiveServer)
         ]
         started = live_server.STARTED[item.stash.get(_FIRST_SERVER, 0) :]
-        for server in dict.fromkeys(servers + started):
+        # Servers restarted on one folder share a log file: attach it once.
+        for server in {s.log_path: s for s in servers + started}.values():
             report.sections.append((f"server log ({server.url})", server.log()))
     return report
 

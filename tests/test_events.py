@@ -325,7 +325,11 @@ def test_send_message_refused(connect, text, error):
     assert bela.received() == []
     # Nothing was stored: a newcomer sees only the join announcements.
     history = connect().join("Chen")["messages"]
-    assert [m["text"] for m in history] == ["Asha has joined!", "Bela has joined!"]
+    assert [m["text"] for m in history] == [
+        "Asha has joined!",
+        "Bela has joined!",
+        "Chen has joined!",
+    ]
 
 
 def test_send_message_without_payload(connect):

@@ -15,9 +15,10 @@ def test_join_ack_has_the_last_page_oldest_first(connect):
 
     ack = connect().join("Bela")
     texts = [m["text"] for m in ack["messages"]]
-    assert texts == [f"message {i}" for i in range(5, 55)]
+    # The joiner's own notice comes last: its history has every seq up to now.
+    assert texts == [f"message {i}" for i in range(5, 55)] + ["Bela has joined!"]
     assert ack["hasMore"] is True
-    assert all(m["username"] == "Asha" for m in ack["messages"])
+    assert all(m["username"] == "Asha" for m in ack["messages"][:-1])
 
     error, older = sender.emit("loadHistory", {"before": ack["messages"][0]["id"]})
     assert error is None
@@ -41,7 +42,7 @@ def test_join_and_leave_notices_do_not_push_the_conversation_out(connect):
     said = [m["text"] for m in ack["messages"] if not m.get("system")]
     assert said == [f"lesson {i}" for i in range(10, 60)]
     notices = [m for m in ack["messages"] if m.get("system")]
-    assert len(notices) == 80
+    assert len(notices) == 81  # and the late joiner's own
     assert ack["hasMore"] is True
     error, older = teacher.emit("loadHistory", {"before": ack["messages"][0]["id"]})
     assert error is None
@@ -70,7 +71,11 @@ def test_join_ack_without_more_history(connect):
     sender.join("Asha")
     sender.emit("sendMessage", "only one")
     ack = connect().join("Bela")
-    assert [m["text"] for m in ack["messages"]] == ["Asha has joined!", "only one"]
+    assert [m["text"] for m in ack["messages"]] == [
+        "Asha has joined!",
+        "only one",
+        "Bela has joined!",
+    ]
     assert ack["hasMore"] is False
 
 
@@ -79,7 +84,7 @@ def test_history_keeps_kinds_apart(connect):
     sender.join("Asha")
     sender.emit("sendLocation", {"latitude": 12.5, "longitude": 77.25})
     sender.emit("sendMessage", "hi")
-    system, location, text = connect().join("Bela")["messages"]
+    system, location, text, _own_notice = connect().join("Bela")["messages"]
     assert system["system"] is True
     assert system["username"] == "Admin"
     assert location["url"] == "https://google.com/maps?q=12.5,77.25"
@@ -131,7 +136,12 @@ def test_history_survives_a_restart(app, connect):
         assert error is None
         assert ack["room"] == "Physics"
         texts = [m["text"] for m in ack["messages"]]
-        assert texts == ["Asha has joined!", "before the restart", "Asha has left!"]
+        assert texts == [
+            "Asha has joined!",
+            "before the restart",
+            "Asha has left!",
+            "Bela has joined!",
+        ]
         error, data = sio.emit("sendMessage", "after the restart", callback=True)
         assert data["id"] > first
         sio.disconnect()

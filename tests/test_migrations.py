@@ -64,3 +64,34 @@ def test_db_check_notices_a_difference(fresh_app):
     with fresh_app.app_context(), db.engine.begin() as connection:
         connection.execute(sa.text("CREATE TABLE stray (id INTEGER PRIMARY KEY)"))
     assert runner.invoke(args=["db", "check"]).exit_code != 0
+
+
+def test_upgrade_numbers_existing_messages_per_room(fresh_app):
+    runner = fresh_app.test_cli_runner()
+    result = runner.invoke(args=["db", "upgrade", "f75b9f4d958d"])  # the first schema
+    assert result.exit_code == 0, result.output
+    with fresh_app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO rooms (id, name, name_key, is_private, created_at)"
+                " VALUES (1, 'A', 'a', 0, 0), (2, 'B', 'b', 0, 0), (3, 'C', 'c', 0, 0)"
+            )
+        )
+        for room_id in (1, 2, 1, 1, 2):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO messages (room_id, kind, username, text, created_at)"
+                    " VALUES (:room, 'text', 'Asha', 'hi', 0)"
+                ),
+                {"room": room_id},
+            )
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    with fresh_app.app_context(), db.engine.connect() as connection:
+        seqs = connection.execute(
+            sa.text("SELECT room_id, seq FROM messages ORDER BY id")
+        ).all()
+        last = connection.execute(
+            sa.text("SELECT name, last_seq FROM rooms ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in seqs] == [(1, 1), (2, 1), (1, 2), (1, 3), (2, 2)]
+    assert [tuple(row) for row in last][:3] == [("A", 3), ("B", 2), ("C", 0)]

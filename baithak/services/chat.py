@@ -112,11 +112,13 @@ def join(
     # neither.
     socketio.server.enter_room(sid, room_key(room.id), namespace="/")
     try:
-        recent, has_more = msgs.history(room.id)
         # Both notices in one transaction, before anything is emitted: a failure
         # here leaves no trace but the error ack.
         left = _stage_left(previous) if previous and previous_gone else None
         joined = msgs.add_system(room.id, f"{name} has joined!") if move.first else None
+        # Read after our own notice: the joiner's history has every seq up to
+        # it, so the next live message shows no false gap.
+        recent, has_more = msgs.history(room.id)
         db.session.commit()
     except Exception:
         db.session.rollback()

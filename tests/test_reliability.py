@@ -1,0 +1,206 @@
+"""Delivery under failure, against the real server (gunicorn + eventlet): a
+SIGKILL mid-conversation, a graceful SIGTERM, a flooding client, oversize
+frames. See docs/reliability.md for the guarantees these prove."""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import threading
+import time
+
+import pytest
+import socketio
+
+from baithak.config import DEFAULT_LIMITS
+
+from .live_server import free_port, live_server
+from .reliable_client import ReliableClient
+
+pytestmark = pytest.mark.server
+
+# A flooding client may delay someone else's message by at most this (s).
+FLOOD_DELAY_BOUND_S = 0.5
+
+
+def converse(people: list[ReliableClient], rounds: range, pause: float = 0.01) -> None:
+    """Each person queues one message per round, in turn."""
+    for n in rounds:
+        for person in people:
+            person.send(f"{person.name} #{n}")
+        time.sleep(pause)
+
+
+def assert_same_complete_histories(people: list[ReliableClient]) -> None:
+    """Everyone saw the same messages, seq 1..N with no gap and no repeat,
+    and every message anyone sent is there exactly once."""
+    for person in people:
+        person.wait_idle()  # everything sent
+    for person in people:
+        person.catch_up()
+        person.wait_idle()  # everything fetched
+    views = [person.texts() for person in people]
+    for person, view in zip(people, views, strict=True):
+        assert view == views[0], f"{person.name} saw something else"
+        assert not person.refused, person.refused
+    seqs = [seq for seq, _ in views[0]]
+    assert seqs == list(range(1, len(seqs) + 1))
+    texts = [text for _, text in views[0]]
+    for person in people:
+        ids = [person.history[i]["id"] for i in person.acked.values()]
+        assert len(ids) == len(set(ids))
+        mine = [t for t in texts if t.startswith(f"{person.name} #")]
+        assert mine == sorted(set(mine), key=lambda t: int(t.split("#")[1]))
+
+
+def test_sigkill_mid_conversation_loses_nothing_acknowledged(tmp_path):
+    port = free_port()
+    with live_server(tmp_path, port=port) as first:
+        people = [ReliableClient(first.url, name, "Durable") for name in "ABC"]
+        for person in people:
+            person.wait_idle()
+        converse(people, range(1, 21))
+        time.sleep(0.3)  # let some of it be stored and acknowledged
+        acked_before_kill = {p.name: dict(p.acked) for p in people}
+        os.killpg(first.process.pid, signal.SIGKILL)  # no goodbye, no flush
+        first.process.wait()
+    assert any(acked_before_kill.values()), "nothing was sent before the kill"
+    # While it is down, people keep typing: it waits in their outboxes.
+    converse(people, range(21, 31))
+    with live_server(tmp_path, port=port):
+        converse(people, range(31, 41))
+        try:
+            assert_same_complete_histories(people)
+            texts = {text for _, text in people[0].texts()}
+            for person in people:
+                expected = {f"{person.name} #{n}" for n in range(1, 41)}
+                assert expected <= texts, f"{person.name}: {expected - texts}"
+                # Everything acknowledged before the kill is still there.
+                for client_id, msg_id in acked_before_kill[person.name].items():
+                    assert person.acked[client_id] == msg_id
+                    assert msg_id in person.history
+                assert person.joins >= 2  # re-joined by itself
+        finally:
+            for person in people:
+                person.close()
+
+
+def test_sigterm_tells_clients_finishes_and_loses_nothing(tmp_path):
+    port = free_port()
+    with live_server(tmp_path, port=port) as first:
+        people = [ReliableClient(first.url, name, "Graceful") for name in "AB"]
+        for person in people:
+            person.wait_idle()
+        converse(people, range(1, 11))
+        for person in people:
+            person.wait_idle()
+        started = time.monotonic()
+        os.kill(first.process.pid, signal.SIGTERM)  # as systemd or Ctrl+C would
+        first.process.wait(timeout=15)
+        stopped_in = time.monotonic() - started
+        log = first.log()
+    assert stopped_in < 5, f"graceful stop took {stopped_in:.1f} s"
+    assert all(person.shutdowns >= 1 for person in people)
+    assert "Traceback" not in log
+    converse(people, range(11, 16))  # queued while it is down
+    with live_server(tmp_path, port=port):
+        try:
+            assert_same_complete_histories(people)
+            texts = [text for _, text in people[0].texts()]
+            assert not [t for t in texts if t.endswith("has left!")]  # not "left"
+            for person in people:
+                assert [t for t in texts if t.startswith(f"{person.name} #")] == [
+                    f"{person.name} #{n}" for n in range(1, 16)
+                ]
+        finally:
+            for person in people:
+                person.close()
+
+
+class Watcher:
+    """Records when each of its own messages comes back from the server."""
+
+    def __init__(self, url: str, name: str, room: str) -> None:
+        self.arrived: dict[str, float] = {}
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("message", self._on_message)
+        self.sio.connect(url, transports=["websocket"])
+        assert self.sio.call("join", {"username": name, "room": room})[0] is None
+
+    def _on_message(self, payload: dict) -> None:
+        self.arrived.setdefault(payload.get("text", ""), time.monotonic())
+
+
+def test_a_flooding_client_cannot_delay_the_others(tmp_path):
+    with live_server(tmp_path, **DEFAULT_LIMITS) as server:
+        asha = Watcher(server.url, "Asha", "Flooded")
+        flooder = socketio.Client(reconnection=False)
+        flooder.connect(server.url, transports=["websocket"])
+        flooder.call("join", {"username": "Flooder", "room": "Flooded"})
+        acks: list = []
+        stop = threading.Event()
+
+        def flood() -> None:
+            n = 0
+            while not stop.is_set() and n < 20000:
+                flooder.emit(
+                    "sendMessage", f"spam {n}", callback=lambda *a: acks.append(a)
+                )
+                n += 1
+
+        thread = threading.Thread(target=flood)
+        thread.start()
+        time.sleep(0.5)  # the flood is on
+        delays = []
+        try:
+            for n in range(20):
+                text = f"normal {n}"
+                sent = time.monotonic()
+                assert asha.sio.call("sendMessage", text, timeout=5)[0] is None
+                deadline = sent + 5
+                while text not in asha.arrived and time.monotonic() < deadline:
+                    time.sleep(0.002)
+                delays.append(asha.arrived[text] - sent)
+                time.sleep(0.25)  # within Asha's own 5/second
+        finally:
+            stop.set()
+            thread.join()
+        time.sleep(0.5)
+        flooder.disconnect()
+        asha.sio.disconnect()
+        log = server.log()
+    refused = [a for a in acks if a and a[0] is not None]
+    accepted = len(acks) - len(refused)
+    print(
+        f"flood: {len(acks)} acked, {accepted} accepted; others' delay: "
+        f"median {statistics.median(delays) * 1000:.0f} ms, "
+        f"max {max(delays) * 1000:.0f} ms"
+    )
+    assert len(acks) > 1000, "the flood was too small to prove anything"
+    assert all(a[1]["code"] == "rate_limited" for a in refused)
+    assert accepted <= 5 + 60  # the burst and a minute's steady rate at most
+    assert max(delays) < FLOOD_DELAY_BOUND_S, delays
+    assert "Traceback" not in log
+
+
+def test_oversize_frames_close_only_that_connection(tmp_path):
+    with live_server(tmp_path) as server:
+        asha = Watcher(server.url, "Asha", "Big")
+        rogue = socketio.Client(reconnection=False)
+        rogue.connect(server.url, transports=["websocket"])
+        rogue.call("join", {"username": "Rogue", "room": "Big"})
+        long_text = "x" * 50_000  # under the transport's limit, over the text's
+        assert rogue.call("sendMessage", long_text)[0] == (
+            "Message is too long (max 2000 characters)."
+        )
+        gone = threading.Event()
+        rogue.on("disconnect", lambda *a: gone.set())
+        rogue.emit("sendMessage", "y" * 2_000_000)  # over max_http_buffer_size
+        assert gone.wait(5), "an oversize frame should close the connection"
+        assert asha.sio.call("sendMessage", "still here", timeout=5)[0] is None
+        asha.sio.disconnect()
+        assert "Traceback" not in server.log()
+    texts = set(asha.arrived)
+    assert "still here" in texts
+    assert not any(t.startswith(("x", "y")) for t in texts)
