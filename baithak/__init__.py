@@ -47,7 +47,9 @@ def create_app(
     csrf.init_app(app)
     app.extensions["baithak.presence"] = MemoryPresence()
 
-    from . import auth, cli, rooms, sqlite
+    from . import auth, cli, rooms, security, sqlite
+
+    security.init_headers(app)
 
     sqlite.configure(app)
     app.register_blueprint(auth.bp)
