@@ -11,6 +11,7 @@ from typing import Any
 from engineio.payload import Payload
 from flask import Flask
 
+from . import security
 from .config import CONFIGS
 from .extensions import csrf, db, login_manager, migrate, socketio
 from .services.presence import MemoryPresence
@@ -38,6 +39,8 @@ def create_app(
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if app.config["BAITHAK_REQUIRE_STRONG_SECRET"]:
+        security.check_secret_key(app)
     _configure_logging(app)
 
     db.init_app(app)
@@ -47,7 +50,7 @@ def create_app(
     csrf.init_app(app)
     app.extensions["baithak.presence"] = MemoryPresence()
 
-    from . import auth, cli, rooms, security, sqlite
+    from . import auth, cli, rooms, sqlite
 
     security.init_headers(app)
 

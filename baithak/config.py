@@ -31,8 +31,14 @@ class Config:
     # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.
     SOCKETIO_ASYNC_MODE: str | None = None
     WTF_CSRF_TIME_LIMIT = None  # a classroom tab stays open all day
+    # Cookies: never readable from JavaScript (Flask's and Flask-Login's
+    # default, kept explicit), not sent on cross-site POSTs (SameSite=Lax).
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Refuse to start with a guessable SECRET_KEY (baithak.security).
+    BAITHAK_REQUIRE_STRONG_SECRET = False
 
 
 class DevelopmentConfig(Config):
@@ -49,11 +55,12 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """gunicorn with an eventlet worker; secure cookies."""
+    """gunicorn with an eventlet worker; secure cookies; a strong SECRET_KEY."""
 
     # Behind HTTPS set BAITHAK_SECURE_COOKIES=1; a plain-HTTP classroom LAN cannot.
     SESSION_COOKIE_SECURE = os.environ.get("BAITHAK_SECURE_COOKIES", "0") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    BAITHAK_REQUIRE_STRONG_SECRET = True
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -1,4 +1,5 @@
-"""HTTP security: the response headers every page and file is sent with.
+"""HTTP security: the response headers every page and file is sent with, and
+the production check of the session key.
 
 Headers come from Flask-Talisman; which ones and why: CSP and init_headers().
 """
@@ -29,6 +30,31 @@ REFERRER_POLICY = "same-origin"
 # HSTS lifetime in seconds: one year (hstspreload.org's minimum; Talisman's too).
 HSTS_SECONDS = 365 * 24 * 60 * 60
 
+# Session keys refused in production: shorter than this many characters
+# (secrets.token_hex(16) is 32; the instance key is 64), ...
+MIN_SECRET_LENGTH = 32
+# ... or with fewer distinct characters ("0" * 64, "abab..."; a random hex key
+# of 32 characters has fewer than 6 with probability below 1e-12), ...
+MIN_SECRET_DISTINCT = 6
+# ... or containing a placeholder from examples and tutorials (compared in
+# lower case with everything but letters and digits removed).
+PLACEHOLDERS = (
+    "changeme",
+    "changethis",
+    "replaceme",
+    "yoursecret",
+    "secretkey",
+    "mysecret",
+    "supersecret",
+    "placeholder",
+    "notsecret",
+    "insecure",
+    "password",
+    "example",
+)
+# Whole keys that are placeholders, named as such rather than "too short".
+WEAK_SECRETS = frozenset({"dev", "development", "test", "testing", "secret"})
+
 
 def init_headers(app: Flask) -> Talisman:
     """Add the security headers to every response (pages and static files).
@@ -58,3 +84,31 @@ def init_headers(app: Flask) -> Talisman:
         session_cookie_http_only=app.config["SESSION_COOKIE_HTTPONLY"],
         session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
     )
+
+
+def weak_secret_reason(key: str) -> str | None:
+    """Return why `key` is too weak to sign sessions in production, or None."""
+    letters = "".join(ch for ch in key.lower() if ch.isalnum())
+    if letters in WEAK_SECRETS or letters in PLACEHOLDERS:
+        return "is a well-known placeholder"
+    if len(key) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    for word in PLACEHOLDERS:
+        if word in letters:
+            return f"contains a well-known placeholder ({word!r})"
+    if len(set(key)) < MIN_SECRET_DISTINCT:
+        return f"has fewer than {MIN_SECRET_DISTINCT} different characters"
+    return None
+
+
+def check_secret_key(app: Flask) -> None:
+    """Refuse to start with a session key others can guess (a forged session
+    cookie logs in as any account); raise RuntimeError saying what to do."""
+    reason = weak_secret_reason(str(app.config["SECRET_KEY"]))
+    if reason is not None:
+        raise RuntimeError(
+            f"SECRET_KEY {reason}: anyone could forge a login with it. Unset "
+            "SECRET_KEY (Baithak then makes a random key once and keeps it in "
+            "instance/secret_key) or set it to a long random value, e.g. the "
+            "output of: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )

@@ -16,6 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# Set so the work tree's instance/ stays clean; long and random-looking, as
+# production requires (baithak.security.check_secret_key), and used nowhere else.
+LIVE_SECRET_KEY = "live-test-only-7Yq2Vn9Xk4Rb8Wm3Tz6Ld1Hs5Gp0Fc"
 
 
 def free_port() -> int:
@@ -76,7 +79,7 @@ def live_server(
         "DATABASE_URL": f"sqlite:///{tmp_path / 'baithak.sqlite3'}",
         "FLASK_APP": "baithak",
         "BAITHAK_CONFIG": "production" if kind == "gunicorn" else "development",
-        "SECRET_KEY": "live-server-test",  # keep the work tree's instance/ clean
+        "SECRET_KEY": LIVE_SECRET_KEY,
         # Open websockets hold a graceful stop for its whole timeout (30 s).
         "GUNICORN_CMD_ARGS": "--graceful-timeout 3",
         **env,

@@ -1,15 +1,24 @@
-"""HTTP security: the headers every response carries and the cookies' flags."""
+"""HTTP security: the headers every response carries, the cookies' flags and
+the production check of the session key."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import secrets
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from baithak import create_app
+from baithak import _instance_secret, create_app
 from baithak.extensions import db
-from baithak.security import CSP
+from baithak.security import CSP, weak_secret_reason
+
+from .conftest import PASSWORD
+from .test_auth import csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
 # A production session key for tests: long and random-looking, never used elsewhere.
@@ -148,3 +157,130 @@ def test_production_session_cookie_when_secure_cookies_are_on(production):
     assert {"httponly", "samesite=lax", "secure"} <= cookie_flags(
         session_cookie(response)
     )
+
+
+def test_production_remember_cookie_flags(production):
+    app = production(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    client = app.test_client()
+    base = "https://chat.example"
+
+    def submit(path: str, page: str | None = None, **data: str):
+        """Post to `path` with the CSRF token of `page` (default: `path`), as a
+        browser over HTTPS does (Flask-WTF checks the Referer on HTTPS)."""
+        token = csrf_token(client.get(page or path, base_url=base).text)
+        return client.post(
+            path,
+            base_url=base,
+            headers={"Referer": base + path},
+            data={"csrf_token": token, **data},
+        )
+
+    registered = submit(
+        "/auth/register",
+        username="alice",
+        display_name="Alice",
+        password=PASSWORD,
+        confirm=PASSWORD,
+    )
+    assert registered.status_code == 302
+    assert submit("/auth/logout", page="/").status_code == 302
+    response = submit("/auth/login", username="alice", password=PASSWORD, remember="y")
+    assert response.status_code == 302
+    remember = [
+        cookie
+        for cookie in response.headers.getlist("Set-Cookie")
+        if cookie.startswith("remember_token=")
+    ]
+    assert len(remember) == 1
+    assert {"httponly", "samesite=lax", "secure"} <= cookie_flags(remember[0])
+
+
+def app_in_subprocess(env: dict[str, str], code: str) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh Python (the config reads the environment on
+    import) with `env` added; BAITHAK_CONFIG=production unless `env` says."""
+    environ = {
+        **os.environ,
+        "BAITHAK_CONFIG": "production",
+        "SECRET_KEY": STRONG_KEY,
+        "DATABASE_URL": "sqlite://",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def config_from_env(env: dict[str, str], *names: str) -> dict[str, object]:
+    """Return the production app's config values `names` under `env`."""
+    code = (
+        "import json, sys; from baithak import create_app; "
+        "app = create_app('production'); "
+        f"print(json.dumps({{n: app.config[n] for n in {list(names)!r}}}))"
+    )
+    done = app_in_subprocess(env, code)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_secure_cookies_setting_marks_both_cookies_secure():
+    names = ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")
+    assert config_from_env({"BAITHAK_SECURE_COOKIES": "1"}, *names) == {
+        "SESSION_COOKIE_SECURE": True,
+        "REMEMBER_COOKIE_SECURE": True,
+    }
+    assert config_from_env({"BAITHAK_SECURE_COOKIES": "0"}, *names) == {
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+    }
+
+
+WEAK_KEYS = [
+    "dev",
+    "test",
+    "secret",
+    "changeme",
+    "change-me",
+    "live-server-test",
+    "k" * 31,  # too short
+    "0" * 64,  # long, one character
+    "please-change-me-to-a-long-random-string-0123",
+    "my-super-secret-key-for-baithak-production-2024",
+]
+
+
+@pytest.mark.parametrize("key", WEAK_KEYS)
+def test_production_refuses_a_weak_secret_key(tmp_path, key):
+    with pytest.raises(RuntimeError) as refused:
+        create_app("production", {"SECRET_KEY": key})
+    message = str(refused.value)
+    assert message.startswith("SECRET_KEY ")
+    assert "instance/secret_key" in message and "token_hex(32)" in message
+
+
+@pytest.mark.parametrize(
+    "key", [STRONG_KEY, secrets.token_hex(16), secrets.token_urlsafe(32)]
+)
+def test_production_accepts_a_long_random_secret_key(production, key):
+    assert production(SECRET_KEY=key).config["SECRET_KEY"] == key
+
+
+def test_the_generated_instance_key_is_strong(tmp_path):
+    assert weak_secret_reason(_instance_secret(tmp_path)) is None
+
+
+def test_weak_keys_are_allowed_outside_production(tmp_path):
+    app = create_app(
+        "development", {"SECRET_KEY": "dev", "SOCKETIO_ASYNC_MODE": "threading"}
+    )
+    assert app.config["SECRET_KEY"] == "dev"
+
+
+def test_production_server_does_not_start_with_a_placeholder_key():
+    done = app_in_subprocess({"SECRET_KEY": "changeme"}, "import wsgi")
+    assert done.returncode != 0
+    assert "RuntimeError: SECRET_KEY is a well-known placeholder" in done.stderr
