@@ -68,8 +68,13 @@ def create_app(
     # async_handlers=False: one connection's events are handled one at a time,
     # in order, so pipelined sends are stored and broadcast in the order sent
     # and a disconnect never runs in the middle of that connection's join.
+    # cors_allowed_origins: only this site's pages (and BAITHAK_ALLOWED_ORIGINS)
+    # may connect; see security.origin_check.
     socketio.init_app(
-        app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], async_handlers=False
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        async_handlers=False,
+        cors_allowed_origins=security.origin_check(app),
     )
     # A long-polling client sends what it buffered in one request; engine.io
     # drops a request of more than 16 packets whole, with no error to anyone.

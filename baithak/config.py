@@ -37,6 +37,10 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Origins besides the site's own that may open a Socket.IO connection,
+    # comma-separated "scheme://host[:port]" (a proxy's public URL); see
+    # baithak.security.origin_check.
+    BAITHAK_ALLOWED_ORIGINS = os.environ.get("BAITHAK_ALLOWED_ORIGINS", "")
     # Refuse to start with a guessable SECRET_KEY (baithak.security).
     BAITHAK_REQUIRE_STRONG_SECRET = False
 

@@ -1,10 +1,17 @@
-"""HTTP security: the response headers every page and file is sent with, and
-the production check of the session key.
+"""HTTP security: the response headers every page and file is sent with, the
+Socket.IO origin check, and the production check of the session key.
 
 Headers come from Flask-Talisman; which ones and why: CSP and init_headers().
+The origin check stops another web site's page from opening a Socket.IO
+connection with a visitor's cookies (cross-site WebSocket hijacking: browsers
+apply no CORS rules to websockets): origin_check().
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_talisman import Talisman
@@ -112,3 +119,93 @@ def check_secret_key(app: Flask) -> None:
             "instance/secret_key) or set it to a long random value, e.g. the "
             "output of: python3 -c 'import secrets; print(secrets.token_hex(32))'"
         )
+
+
+def normalize_origin(value: str) -> str:
+    """Return `value` as a browser's Origin header spells it: lower-case
+    "scheme://host[:port]" with no default port and no path; raise ValueError
+    if it is not an http(s) origin."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(value)
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(value)
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(value)
+    host = parts.hostname  # lower case; IPv6 without brackets
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}[parts.scheme]
+    port = parts.port  # ValueError when not a number or out of range
+    return f"{parts.scheme}://{host}" + (
+        f":{port}" if port not in (None, default) else ""
+    )
+
+
+def configured_origins(app: Flask) -> frozenset[str]:
+    """Return BAITHAK_ALLOWED_ORIGINS (comma-separated) normalized; raise
+    RuntimeError naming an entry that is not an origin."""
+    origins = set()
+    for entry in app.config["BAITHAK_ALLOWED_ORIGINS"].split(","):
+        if not entry.strip():
+            continue
+        try:
+            origins.add(normalize_origin(entry))
+        except ValueError:
+            raise RuntimeError(
+                f"BAITHAK_ALLOWED_ORIGINS: {entry.strip()!r} is not an origin; "
+                "write scheme://host[:port], e.g. https://chat.school.example"
+            ) from None
+    return frozenset(origins)
+
+
+def own_origins(environ: Mapping[str, Any]) -> set[str]:
+    """Return the origins a request to this server names itself by: its
+    scheme and Host header, and the ones a proxy forwards (X-Forwarded-Proto
+    and X-Forwarded-Host, first value). python-engineio's own same-origin rule
+    (base_server._cors_allowed_origins, 4.15) trusts the same headers; a web
+    page cannot set them on a websocket handshake, and a cross-origin request
+    that sets them needs a CORS preflight, which this check refuses first."""
+    host = environ.get("HTTP_HOST")
+    if not host:
+        return set()
+    scheme = environ.get("wsgi.url_scheme", "http")
+    candidates = [f"{scheme}://{host}"]
+    forwarded_proto = environ.get("HTTP_X_FORWARDED_PROTO")
+    forwarded_host = environ.get("HTTP_X_FORWARDED_HOST")
+    if forwarded_proto or forwarded_host:
+        proto = (forwarded_proto or scheme).split(",")[0].strip()
+        fhost = (forwarded_host or host).split(",")[0].strip()
+        candidates.append(f"{proto}://{fhost}")
+    found = set()
+    for candidate in candidates:
+        try:
+            found.add(normalize_origin(candidate))
+        except ValueError:
+            continue
+    return found
+
+
+def origin_check(app: Flask) -> Callable[[str | None, Mapping[str, Any]], bool]:
+    """Return Flask-SocketIO's `cors_allowed_origins`: accept this site's own
+    origin and BAITHAK_ALLOWED_ORIGINS, refuse every other one.
+
+    python-engineio calls it for every request that has an Origin header and
+    answers 400 "Not an accepted origin." when it returns False; a request
+    without one (python-socketio and other non-browser clients) is accepted,
+    as browsers always send one. Its default (None) would check the same
+    origin only; this adds the configured origins for a proxy whose public
+    URL differs from what reaches the server.
+    """
+    extra = configured_origins(app)
+
+    def allowed(origin: str | None, environ: Mapping[str, Any]) -> bool:
+        if not origin:
+            return False  # engine.io asks only to set CORS headers then
+        try:
+            origin = normalize_origin(origin)
+        except ValueError:
+            return False  # "null" (sandboxed frames, file: pages) and the like
+        return origin in extra or origin in own_origins(environ)
+
+    return allowed
