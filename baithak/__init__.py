@@ -50,9 +50,10 @@ def create_app(
     csrf.init_app(app)
     app.extensions["baithak.presence"] = MemoryPresence()
 
-    from . import auth, cli, rooms, sqlite
+    from . import auth, cli, ratelimits, rooms, sqlite
 
     security.init_headers(app)
+    ratelimits.init_app(app)
 
     sqlite.configure(app)
     app.register_blueprint(auth.bp)

@@ -43,6 +43,31 @@ class Config:
     BAITHAK_ALLOWED_ORIGINS = os.environ.get("BAITHAK_ALLOWED_ORIGINS", "")
     # Refuse to start with a guessable SECRET_KEY (baithak.security).
     BAITHAK_REQUIRE_STRONG_SECRET = False
+    # Rate limits on form POSTs (baithak.ratelimits), each "N per second|minute|
+    # hour|day", several joined with ";". A refused request gets HTTP 429.
+    # Logging in, per IP address: a class of 40 behind one address, with typos.
+    BAITHAK_RATELIMIT_LOGIN_IP = os.environ.get(
+        "BAITHAK_RATELIMIT_LOGIN_IP", "100 per minute"
+    )
+    # Logging in, per attempted username from any address: stops guessing one
+    # account's password (a person retyping theirs never needs more).
+    BAITHAK_RATELIMIT_LOGIN_USERNAME = os.environ.get(
+        "BAITHAK_RATELIMIT_LOGIN_USERNAME", "10 per minute"
+    )
+    # Registering, per IP address: a class registering at once, two tries each.
+    BAITHAK_RATELIMIT_REGISTER = os.environ.get(
+        "BAITHAK_RATELIMIT_REGISTER", "120 per hour"
+    )
+    # Creating rooms, per account (per IP address for guests).
+    BAITHAK_RATELIMIT_CREATE_ROOM = os.environ.get(
+        "BAITHAK_RATELIMIT_CREATE_ROOM", "60 per hour"
+    )
+    # Where the counts live (the `limits` package's URIs): memory:// is this
+    # process only and forgets on restart; redis://host:6379 shares them.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STRATEGY = "fixed-window"  # a window starts at a key's first hit
+    RATELIMIT_KEY_PREFIX = "baithak"
+    RATELIMIT_ENABLED = True  # in tests too: each test's app has fresh counts
 
 
 class DevelopmentConfig(Config):

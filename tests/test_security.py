@@ -197,9 +197,15 @@ def test_production_remember_cookie_flags(production):
 
 def app_in_subprocess(env: dict[str, str], code: str) -> subprocess.CompletedProcess:
     """Run `code` in a fresh Python (the config reads the environment on
-    import) with `env` added; BAITHAK_CONFIG=production unless `env` says."""
+    import) with `env` added to this one's, less its Baithak settings;
+    BAITHAK_CONFIG=production unless `env` says."""
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("BAITHAK_", "RATELIMIT_", "SECRET_KEY"))
+    }
     environ = {
-        **os.environ,
+        **inherited,
         "BAITHAK_CONFIG": "production",
         "SECRET_KEY": STRONG_KEY,
         "DATABASE_URL": "sqlite://",

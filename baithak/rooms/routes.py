@@ -6,6 +6,8 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ..extensions import limiter
+from ..ratelimits import account_or_address, from_account_or_network, setting
 from ..services import ServiceError, chat
 from ..services.accounts import guests_allowed
 from ..services.names import check_room_name
@@ -64,6 +66,12 @@ def chat_page() -> str | Response:
 
 
 @bp.route("/rooms", methods=["GET", "POST"])
+@limiter.limit(
+    setting("BAITHAK_RATELIMIT_CREATE_ROOM"),
+    key_func=account_or_address,
+    methods=["POST"],
+    error_message=from_account_or_network("Too many rooms were created"),
+)
 def lobby() -> str | Response:
     """Public rooms with how many people are online, and a form to create one."""
     form = CreateRoomForm()
