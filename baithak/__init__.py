@@ -11,6 +11,7 @@ from typing import Any
 from engineio.payload import Payload
 from flask import Flask
 
+from . import security
 from .config import CONFIGS
 from .extensions import csrf, db, login_manager, migrate, socketio
 from .services import ratelimit
@@ -39,6 +40,8 @@ def create_app(
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if app.config["BAITHAK_REQUIRE_STRONG_SECRET"]:
+        security.check_secret_key(app)
     _configure_logging(app)
 
     db.init_app(app)
@@ -49,9 +52,11 @@ def create_app(
     app.extensions["baithak.presence"] = MemoryPresence()
     ratelimit.init_app(app)
 
-    from . import auth, cli, rooms, shutdown, sqlite
+    from . import auth, cli, formlimits, rooms, shutdown, sqlite
 
     shutdown.init_app(app)
+    security.init_headers(app)
+    formlimits.init_app(app)
 
     sqlite.configure(app)
     app.register_blueprint(auth.bp)
@@ -67,8 +72,13 @@ def create_app(
     # async_handlers=False: one connection's events are handled one at a time,
     # in order, so pipelined sends are stored and broadcast in the order sent
     # and a disconnect never runs in the middle of that connection's join.
+    # cors_allowed_origins: only this site's pages (and BAITHAK_ALLOWED_ORIGINS)
+    # may connect; see security.origin_check.
     socketio.init_app(
-        app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], async_handlers=False
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        async_handlers=False,
+        cors_allowed_origins=security.origin_check(app),
     )
     # A long-polling client sends what it buffered in one request; engine.io
     # drops a request of more than 16 packets whole, with no error to anyone.

@@ -10,12 +10,12 @@ import os
 # second one IP address, which a class of 40 behind one school router shares.
 # These let 40 people type (and a class join at once) with room to spare.
 DEFAULT_LIMITS = {
-    "BAITHAK_LIMIT_SEND": "5/second;60/minute",
-    "BAITHAK_LIMIT_SEND_PER_IP": "40/second;1200/minute",
-    "BAITHAK_LIMIT_JOIN": "5/second;30/minute",
-    "BAITHAK_LIMIT_JOIN_PER_IP": "50/second;300/minute",
-    "BAITHAK_LIMIT_ROOM_CREATE": "5/minute;30/day",
-    "BAITHAK_LIMIT_ROOM_CREATE_PER_IP": "60/minute;300/day",
+    "BAITHAK_RATELIMIT_SEND": "5/second;60/minute",
+    "BAITHAK_RATELIMIT_SEND_IP": "40/second;1200/minute",
+    "BAITHAK_RATELIMIT_JOIN": "5/second;30/minute",
+    "BAITHAK_RATELIMIT_JOIN_IP": "50/second;300/minute",
+    "BAITHAK_RATELIMIT_CREATE_ROOM": "5/minute;30/day",
+    "BAITHAK_RATELIMIT_CREATE_ROOM_IP": "60/minute;300/day",
 }
 
 
@@ -47,20 +47,50 @@ class Config:
     BAITHAK_HISTORY_PAGE = 50
     # Join/leave notices a history page may carry besides its messages.
     BAITHAK_HISTORY_NOTICES = 150
-    # Rate limits: DEFAULT_LIMITS above. Storage: memory:// (one process), or
-    # redis://... shared by several.
-    BAITHAK_LIMIT_SEND = _limit("BAITHAK_LIMIT_SEND")
-    BAITHAK_LIMIT_SEND_PER_IP = _limit("BAITHAK_LIMIT_SEND_PER_IP")
-    BAITHAK_LIMIT_JOIN = _limit("BAITHAK_LIMIT_JOIN")
-    BAITHAK_LIMIT_JOIN_PER_IP = _limit("BAITHAK_LIMIT_JOIN_PER_IP")
-    BAITHAK_LIMIT_ROOM_CREATE = _limit("BAITHAK_LIMIT_ROOM_CREATE")
-    BAITHAK_LIMIT_ROOM_CREATE_PER_IP = _limit("BAITHAK_LIMIT_ROOM_CREATE_PER_IP")
+    # Rate limits of chat actions: DEFAULT_LIMITS above.
+    BAITHAK_RATELIMIT_SEND = _limit("BAITHAK_RATELIMIT_SEND")
+    BAITHAK_RATELIMIT_SEND_IP = _limit("BAITHAK_RATELIMIT_SEND_IP")
+    BAITHAK_RATELIMIT_JOIN = _limit("BAITHAK_RATELIMIT_JOIN")
+    BAITHAK_RATELIMIT_JOIN_IP = _limit("BAITHAK_RATELIMIT_JOIN_IP")
+    BAITHAK_RATELIMIT_CREATE_ROOM = _limit("BAITHAK_RATELIMIT_CREATE_ROOM")
+    BAITHAK_RATELIMIT_CREATE_ROOM_IP = _limit("BAITHAK_RATELIMIT_CREATE_ROOM_IP")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.
     SOCKETIO_ASYNC_MODE: str | None = None
     WTF_CSRF_TIME_LIMIT = None  # a classroom tab stays open all day
+    # Cookies: never readable from JavaScript (Flask's and Flask-Login's
+    # default, kept explicit), not sent on cross-site POSTs (SameSite=Lax).
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Origins besides the site's own that may open a Socket.IO connection,
+    # comma-separated "scheme://host[:port]" (a proxy's public URL); see
+    # baithak.security.origin_check.
+    BAITHAK_ALLOWED_ORIGINS = os.environ.get("BAITHAK_ALLOWED_ORIGINS", "")
+    # Refuse to start with a guessable SECRET_KEY (baithak.security).
+    BAITHAK_REQUIRE_STRONG_SECRET = False
+    # Rate limits on form POSTs (baithak.formlimits), each "N per second|minute|
+    # hour|day", several joined with ";". A refused request gets HTTP 429.
+    # Logging in, per IP address: a class of 40 behind one address, with typos.
+    BAITHAK_RATELIMIT_LOGIN_IP = os.environ.get(
+        "BAITHAK_RATELIMIT_LOGIN_IP", "100 per minute"
+    )
+    # Logging in, per attempted username from any address: stops guessing one
+    # account's password (a person retyping theirs never needs more).
+    BAITHAK_RATELIMIT_LOGIN_USERNAME = os.environ.get(
+        "BAITHAK_RATELIMIT_LOGIN_USERNAME", "10 per minute"
+    )
+    # Registering, per IP address: a class registering at once, two tries each.
+    BAITHAK_RATELIMIT_REGISTER = os.environ.get(
+        "BAITHAK_RATELIMIT_REGISTER", "120 per hour"
+    )
+    # Where the counts live (the `limits` package's URIs): memory:// is this
+    # process only and forgets on restart; redis://host:6379 shares them.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STRATEGY = "fixed-window"  # a window starts at a key's first hit
+    RATELIMIT_KEY_PREFIX = "baithak"
+    RATELIMIT_ENABLED = True  # in tests too: each test's app has fresh counts
 
 
 class DevelopmentConfig(Config):
@@ -76,17 +106,18 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     # Off, so tests of other things can send quickly; tests/test_ratelimit.py
     # turns them on with the defaults.
-    BAITHAK_LIMIT_SEND = BAITHAK_LIMIT_SEND_PER_IP = ""
-    BAITHAK_LIMIT_JOIN = BAITHAK_LIMIT_JOIN_PER_IP = ""
-    BAITHAK_LIMIT_ROOM_CREATE = BAITHAK_LIMIT_ROOM_CREATE_PER_IP = ""
+    BAITHAK_RATELIMIT_SEND = BAITHAK_RATELIMIT_SEND_IP = ""
+    BAITHAK_RATELIMIT_JOIN = BAITHAK_RATELIMIT_JOIN_IP = ""
+    BAITHAK_RATELIMIT_CREATE_ROOM = BAITHAK_RATELIMIT_CREATE_ROOM_IP = ""
 
 
 class ProductionConfig(Config):
-    """gunicorn with an eventlet worker; secure cookies."""
+    """gunicorn with an eventlet worker; secure cookies; a strong SECRET_KEY."""
 
     # Behind HTTPS set BAITHAK_SECURE_COOKIES=1; a plain-HTTP classroom LAN cannot.
     SESSION_COOKIE_SECURE = os.environ.get("BAITHAK_SECURE_COOKIES", "0") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    BAITHAK_REQUIRE_STRONG_SECRET = True
 
 
 CONFIGS: dict[str, type[Config]] = {

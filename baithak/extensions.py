@@ -1,5 +1,7 @@
 """Flask extensions, created unbound here and bound to the app in create_app()."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -19,3 +21,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 socketio = SocketIO()
 csrf = CSRFProtect()
+# One limiter per process, like `socketio`: the routes' limits are declared on
+# it at import; init_app() gives it the app's storage (baithak.formlimits).
+limiter = Limiter(key_func=get_remote_address)

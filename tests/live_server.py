@@ -21,6 +21,9 @@ BIN = Path(sys.executable).parent
 # Every server started in this test session, oldest first: a failing test's
 # report gets the logs of those it started (tests/conftest.py).
 STARTED: list[LiveServer] = []
+# Set so the work tree's instance/ stays clean; long and random-looking, as
+# production requires (baithak.security.check_secret_key), and used nowhere else.
+LIVE_SECRET_KEY = "live-test-only-7Yq2Vn9Xk4Rb8Wm3Tz6Ld1Hs5Gp0Fc"
 
 
 def free_port() -> int:
@@ -81,7 +84,7 @@ def live_server(
         "DATABASE_URL": f"sqlite:///{tmp_path / 'baithak.sqlite3'}",
         "FLASK_APP": "baithak",
         "BAITHAK_CONFIG": "production" if kind == "gunicorn" else "development",
-        "SECRET_KEY": "live-server-test",  # keep the work tree's instance/ clean
+        "SECRET_KEY": LIVE_SECRET_KEY,
         # Tests seed rooms quickly; the rate-limit tests pass the limits in `env`.
         **{key: "" for key in DEFAULT_LIMITS},
         **env,

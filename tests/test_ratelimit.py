@@ -197,8 +197,8 @@ def test_limits_are_configurable_and_can_be_switched_off(tmp_path, clock):
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite3",
             **DEFAULT_LIMITS,
-            "BAITHAK_LIMIT_SEND": "2/second",
-            "BAITHAK_LIMIT_SEND_PER_IP": "",
+            "BAITHAK_RATELIMIT_SEND": "2/second",
+            "BAITHAK_RATELIMIT_SEND_IP": "",
         },
     )
     with app.app_context():
@@ -213,5 +213,5 @@ def test_limits_are_configurable_and_can_be_switched_off(tmp_path, clock):
 
 
 def test_a_bad_rule_is_refused_at_start(tmp_path):
-    with pytest.raises(ValueError):
-        create_app("testing", {"BAITHAK_LIMIT_SEND": "lots"})
+    with pytest.raises(RuntimeError, match="BAITHAK_RATELIMIT_SEND: 'lots'"):
+        create_app("testing", {"BAITHAK_RATELIMIT_SEND": "lots"})

@@ -8,7 +8,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager
+from ..formlimits import attempted_username, client_address, setting
 from ..models import User
 from ..services import ServiceError, accounts
 from . import bp
@@ -34,6 +35,12 @@ def _safe_next(default: str) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(
+    setting("BAITHAK_RATELIMIT_REGISTER"),
+    key_func=client_address,
+    methods=["POST"],
+    error_message="Too many accounts were registered from your network.",
+)
 def register() -> str | Response:
     """Create an account, log it in, and go to the join page."""
     if current_user.is_authenticated:
@@ -55,6 +62,18 @@ def register() -> str | Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    setting("BAITHAK_RATELIMIT_LOGIN_IP"),
+    key_func=client_address,
+    methods=["POST"],
+    error_message="Too many login attempts from your network.",
+)
+@limiter.limit(
+    setting("BAITHAK_RATELIMIT_LOGIN_USERNAME"),
+    key_func=attempted_username,
+    methods=["POST"],
+    error_message="Too many login attempts for this username.",
+)
 def login() -> str | Response:
     """Log in with username and password."""
     if current_user.is_authenticated:

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from ..services import ServiceError, chat
 from ..services.accounts import guests_allowed
 from ..services.names import check_room_name
+from ..services.ratelimit import Who
 from ..services.rooms import create_room, list_rooms
 from . import bp
 from .forms import CreateRoomForm, JoinForm, form_error
@@ -70,7 +71,8 @@ def lobby() -> str | Response:
     if form.validate_on_submit():
         user = current_user if current_user.is_authenticated else None
         try:
-            room = create_room(form.name.data, user)
+            who = Who(None, user.id if user else None, request.remote_addr)
+            room = create_room(form.name.data, user, who)
         except ServiceError as exc:
             form.name.errors = [exc.message]
         else:

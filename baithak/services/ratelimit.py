@@ -22,9 +22,12 @@ from . import ServiceError
 
 # action -> (config key for one connection or account, config key per IP)
 ACTIONS = {
-    "send": ("BAITHAK_LIMIT_SEND", "BAITHAK_LIMIT_SEND_PER_IP"),
-    "join": ("BAITHAK_LIMIT_JOIN", "BAITHAK_LIMIT_JOIN_PER_IP"),
-    "create_room": ("BAITHAK_LIMIT_ROOM_CREATE", "BAITHAK_LIMIT_ROOM_CREATE_PER_IP"),
+    "send": ("BAITHAK_RATELIMIT_SEND", "BAITHAK_RATELIMIT_SEND_IP"),
+    "join": ("BAITHAK_RATELIMIT_JOIN", "BAITHAK_RATELIMIT_JOIN_IP"),
+    "create_room": (
+        "BAITHAK_RATELIMIT_CREATE_ROOM",
+        "BAITHAK_RATELIMIT_CREATE_ROOM_IP",
+    ),
 }
 WHAT = {
     "send": "You are sending messages too fast",
@@ -35,9 +38,10 @@ WHAT = {
 
 @dataclass(frozen=True)
 class Who:
-    """Whom a limit counts: the connection (sid), the account, and the IP."""
+    """Whom a limit counts: the connection (sid; None for an HTTP request),
+    the account (None for a guest), and the IP address."""
 
-    sid: str
+    sid: str | None
     user_id: int | None
     ip: str | None
 
@@ -54,12 +58,16 @@ class RateLimits:
     def hit(self, action: str, who: Who) -> None:
         """Count one `action` by `who`, or raise ServiceError("rate_limited").
 
-        Counted per account (or per connection for a guest) and per IP. The
-        error's details carry `retryAfter`, whole seconds until it would
-        pass. A refused action is not counted.
+        Counted per account (or per connection for a guest; a guest's HTTP
+        request has none) and per IP. The error's details carry `retryAfter`,
+        whole seconds until it would pass. A refused action is not counted.
         """
         own, per_ip = self._rules[action]
-        keys = [(own, ("user", str(who.user_id)) if who.user_id else ("sid", who.sid))]
+        keys = []
+        if who.user_id is not None:
+            keys.append((own, ("user", str(who.user_id))))
+        elif who.sid is not None:
+            keys.append((own, ("sid", who.sid)))
         if who.ip:
             keys.append((per_ip, ("ip", who.ip)))
         checks = [(rule, key) for rules, key in keys for rule in rules]
@@ -78,17 +86,32 @@ class RateLimits:
 
 
 def init_app(app: Flask) -> None:
-    """Build the app's limiter from its config (rules parsed once, here)."""
+    """Build the app's limiter from its config (rules parsed once, here).
+
+    Raise RuntimeError naming a setting that is not a rate limit, so a typo
+    stops the start instead of failing each event.
+    """
     rules = {
-        # An empty rule string switches that limit off.
-        action: tuple(parse_many(app.config[k]) if app.config[k] else [] for k in keys)
+        action: tuple(_rules(app, key) for key in keys)
         for action, keys in ACTIONS.items()
     }
-    app.extensions["baithak.ratelimits"] = RateLimits(
+    app.extensions["baithak.ratelimit"] = RateLimits(
         app.config["RATELIMIT_STORAGE_URI"], rules
     )
 
 
+def _rules(app: Flask, key: str) -> list[RateLimitItem]:
+    value = app.config[key]
+    if not value:
+        return []  # "" switches the limit off
+    try:
+        return parse_many(value)
+    except ValueError:
+        raise RuntimeError(
+            f"{key}: {value!r} is not a rate limit; write e.g. '5/second;60/minute'"
+        ) from None
+
+
 def hit(action: str, who: Who) -> None:
     """Count one `action` by `who` in the current app; see RateLimits.hit."""
-    current_app.extensions["baithak.ratelimits"].hit(action, who)
+    current_app.extensions["baithak.ratelimit"].hit(action, who)

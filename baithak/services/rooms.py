@@ -54,15 +54,20 @@ def get_or_create_room(
     return room or _existing(name)  # None: created by someone else meanwhile
 
 
-def create_room(raw_name: object, creator: User | None) -> Room:
-    """Create and return a new public room; raise ServiceError if the name is taken
-    or `creator` is a guest where guests are not allowed."""
+def create_room(raw_name: object, creator: User | None, who: Who) -> Room:
+    """Create and return a new public room; raise ServiceError if the name is
+    taken, `creator` is a guest where guests are not allowed, or `who` is over
+    the "create_room" rate limit (the same one joining a new room counts)."""
     if creator is None:
         check_guests_allowed("Guests cannot create rooms; please log in.")
     name = check_room_name(raw_name)
-    room = None if find_room(name) else _insert(name, creator)
-    if room is None:
-        raise ServiceError("A room with that name already exists.", "room_exists")
+    taken = ServiceError("A room with that name already exists.", "room_exists")
+    if find_room(name):
+        raise taken
+    ratelimit.hit("create_room", who)
+    room = _insert(name, creator)
+    if room is None:  # created by someone else meanwhile
+        raise taken
     return room
 
 

@@ -56,6 +56,26 @@ def browser():  # type: ignore[no-untyped-def]
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def csp_violations(browser, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Fail the test if any page it opened logged a Content-Security-Policy
+    violation (Chromium logs each one as a console error; a test that causes
+    one on purpose checks this list and empties it)."""
+    seen: list[str] = []
+    new_context = browser.new_context
+
+    def recording_context(**options):  # type: ignore[no-untyped-def]
+        context = new_context(**options)
+        context.on("console", lambda msg: seen.append(msg.text))
+        context.on("weberror", lambda error: seen.append(str(error.error)))
+        return context
+
+    monkeypatch.setattr(browser, "new_context", recording_context)
+    yield seen
+    violations = [text for text in seen if "Content Security Policy" in text]
+    assert not violations, f"CSP violations: {violations}"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The real server (gunicorn + eventlet) with a fresh database, per module;

@@ -325,3 +325,45 @@ def test_long_polling_client_can_send_many_messages_at_once(browser, server) -> 
         assert bodies.all_text_contents() == [f"p{i}p" for i in range(40)]
     finally:
         page.context.close()
+
+
+def test_security_policy_allows_the_chat_and_blocks_inline_script(
+    browser, server, csp_violations
+) -> None:
+    """The CSP lets the chat open its websocket (connect-src 'self' covers
+    ws: to the same host) and stops injected inline script and on* handlers."""
+    page = browser.new_context().new_page()
+    try:
+        with page.expect_websocket() as opened:
+            page.goto(server.url + "/chat?room=Policy&username=Probe")
+        assert "transport=websocket" in opened.value.url
+        expect(page.locator("#message-input")).to_be_enabled()
+        assert not [text for text in csp_violations if "Content Security" in text]
+
+        page.evaluate(
+            """() => {
+                const script = document.createElement("script");
+                script.textContent = "window.__ran = 1";
+                document.body.append(script);
+                const box = document.createElement("div");
+                box.innerHTML = '<img src="/favicon.svg" onerror="window.__ran = 2">';
+                document.body.append(box);
+            }"""
+        )
+
+        def blocked(what: str) -> bool:
+            return any(
+                "Content Security" in text and what in text for text in csp_violations
+            )
+
+        for _ in range(50):  # console messages arrive asynchronously: up to 5 s
+            if blocked("inline script") and blocked("inline event handler"):
+                break
+            page.wait_for_timeout(100)
+        assert blocked("inline script") and blocked("inline event handler"), (
+            csp_violations
+        )
+        assert page.evaluate("window.__ran") is None
+    finally:
+        page.context.close()
+    csp_violations.clear()  # the violations above were on purpose
