@@ -10,6 +10,7 @@ from typing import Any
 
 from engineio.payload import Payload
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import security
 from .config import CONFIGS
@@ -79,10 +80,17 @@ def create_app(
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         async_handlers=False,
         cors_allowed_origins=security.origin_check(app),
+        max_http_buffer_size=app.config["BAITHAK_MAX_PAYLOAD_BYTES"],
     )
+    if proxies := app.config["BAITHAK_TRUSTED_PROXIES"]:
+        # Outside Socket.IO's middleware, so its handshake (and so every
+        # event's request.remote_addr) sees the client's address too.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     # A long-polling client sends what it buffered in one request; engine.io
     # drops a request of more than 16 packets whole, with no error to anyone.
-    # The request's size stays capped by max_http_buffer_size (1 MB default).
+    # The request's size stays capped by max_http_buffer_size.
     Payload.max_decode_packets = app.config["BAITHAK_MAX_POLLING_PACKETS"]
     return app
 

@@ -43,6 +43,16 @@ class Config:
     BAITHAK_MAX_ROOM_LENGTH = 48
     # Packets one long-polling request may carry (engine.io's default: 16).
     BAITHAK_MAX_POLLING_PACKETS = 500
+    # The largest websocket frame or long-polling request body, in bytes
+    # (engine.io's max_http_buffer_size; its default is 1,000,000). The
+    # largest valid event, a 2,000-character message, is at most ~12 KB as
+    # JSON (6 bytes for an escaped control character); the browser client
+    # sends one event at a time. A larger frame closes that one connection.
+    BAITHAK_MAX_PAYLOAD_BYTES = 100_000
+    # Reverse proxies in front of the server whose X-Forwarded-For/-Proto/-Host
+    # are trusted (werkzeug's ProxyFix): the per-IP rate limits then count the
+    # real client, not the proxy. 0 = none (a classroom laptop).
+    BAITHAK_TRUSTED_PROXIES = int(os.environ.get("BAITHAK_TRUSTED_PROXIES", "0"))
     # Messages sent with the join ack, and the most one history page may hold.
     BAITHAK_HISTORY_PAGE = 50
     # Join/leave notices a history page may carry besides its messages.

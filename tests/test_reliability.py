@@ -218,3 +218,25 @@ def test_oversize_frames_close_only_that_connection(tmp_path):
     texts = set(asha.arrived)
     assert "still here" in texts
     assert not any(t.startswith(("x", "y")) for t in texts)
+
+
+def test_behind_a_trusted_proxy_limits_count_each_client(tmp_path):
+    limits = {"BAITHAK_RATELIMIT_JOIN_IP": "1/minute", "BAITHAK_TRUSTED_PROXIES": "1"}
+    with live_server(tmp_path, **limits) as server:
+
+        def join_from(address: str, name: str):
+            sio = socketio.Client(reconnection=False)
+            sio.connect(
+                server.url,
+                transports=["websocket"],
+                headers={"X-Forwarded-For": address},
+            )
+            try:
+                return sio.call("join", {"username": name, "room": "Proxied"})
+            finally:
+                sio.disconnect()
+
+        assert join_from("10.0.0.1", "Asha")[0] is None
+        assert join_from("10.0.0.2", "Bela")[0] is None  # another client
+        error, data = join_from("10.0.0.1", "Asha")
+        assert data["code"] == "rate_limited", error
