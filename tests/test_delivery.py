@@ -127,3 +127,17 @@ def test_a_refused_message_can_be_fixed_and_sent_with_the_same_id(app, connect):
     assert refused[0] == "Profanity is not allowed!"
     error, ack = asha.emit("sendMessage", {"text": "oh no", "clientId": "edit-00001"})
     assert error is None and ack["duplicate"] is False
+
+
+def test_forged_room_fields_are_ignored(app, connect):
+    asha, bela = connect(), connect()
+    maths = asha.join("Asha", "Maths")["roomId"]
+    secret = bela.join("Bela", "Secret")["roomId"]
+    forged = {"text": "psst", "clientId": "forged-0001", "room": "Secret"}
+    error, ack = asha.emit("sendMessage", forged | {"roomId": secret})
+    assert error is None
+    assert bela.received("message") == []
+    (row,) = [r for r in stored(app) if r[3] == "psst"]
+    assert row[0] == maths
+    error, data = asha.emit("loadHistory", {"after": 0, "roomId": secret})
+    assert data == {"code": "invalid_payload"}
