@@ -376,12 +376,14 @@
 
   function showPending(item) {
     if (pendingEl(item.clientId)) return;
-    const el = buildMessage({ username: me, text: item.text, createdAt: item.createdAt, guest: false });
+    const self = lastUsers.find((user) => fold(user.username) === fold(me));
+    const guest = self ? self.guest : false;
+    const el = buildMessage({ username: me, text: item.text, createdAt: item.createdAt, guest });
     el.classList.add("mine", "pending");
     el.dataset.clientId = item.clientId;
     const state = document.createElement("span");
     state.className = "state";
-    state.textContent = "Sending…";
+    state.textContent = joined ? "Sending…" : "Waiting for the connection…";
     el.querySelector("header").append(" ", state);
     keepingBottom(() => {
       messagesEl.append(el);

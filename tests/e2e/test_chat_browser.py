@@ -266,7 +266,7 @@ def test_after_a_server_restart_people_rejoin_and_miss_nothing(
         send(asha, "typed while away")
         pending = asha.locator(".message.pending")
         expect(pending).to_have_count(1)
-        expect(pending.locator(".state")).to_have_text("Sending…")
+        expect(pending.locator(".state")).to_have_text("Waiting for the connection…")
         screenshot(asha, "pending")
         with live_server(tmp_path, port=port) as second:
             # Said while the browsers may still be waiting to reconnect: more
