@@ -1,0 +1,139 @@
+"""Unusual input, one case at a time: control characters in messages, and text
+that must come back exactly as sent."""
+
+import pytest
+import sqlalchemy as sa
+
+from baithak.extensions import db
+from baithak.models import Message
+
+
+def stored(app) -> list[Message]:
+    with app.app_context():
+        return list(db.session.execute(sa.select(Message)).scalars())
+
+
+# Control characters in message text.
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("line one\r\nline two", "line one\nline two"),
+        ("old\rMac", "old\nMac"),
+        ("a\r\n\r\nb", "a\n\nb"),
+        ("tab\tand\nnewline", "tab\tand\nnewline"),
+        ("nul\x00byte", "nulbyte"),
+        ("\x1b[31mred\x1b[0m", "[31mred[0m"),
+        ("bell\x07", "bell"),
+        ("del\x7f c1\x85\x9f", "del c1"),
+        ("vt\x0bff\x0c", "vtff"),
+        ("\x1c\x1d\x1e\x1fseparators", "separators"),
+        ("  keeps spaces  ", "  keeps spaces  "),
+        ("x" * 2000 + "\x00", "x" * 2000),  # the limit counts what is kept
+    ],
+)
+def test_control_characters_are_stripped_from_messages(app, connect, sent, kept):
+    asha, bela = connect(), connect()
+    asha.join("Asha")
+    bela.join("Bela")
+    error, data = asha.emit("sendMessage", sent)
+    assert error is None
+    (message,) = bela.received("message")
+    assert message["text"] == kept
+    history = connect().join("Chen")["messages"]
+    assert history[-1]["text"] == kept
+    assert {m.id: m.text for m in stored(app)}[data["id"]] == kept
+
+
+@pytest.mark.parametrize(
+    "sent", ["\x00", "\x00\x07\x1b", "\r\n", "\r", " \x0b\x0c ", "\t\x00\n"]
+)
+def test_a_message_of_control_characters_and_whitespace_is_empty(app, connect, sent):
+    sock = connect()
+    sock.join("Asha")
+    before = len(stored(app))
+    assert sock.emit("sendMessage", sent) == ("Message is empty.", {"code": "empty"})
+    assert len(stored(app)) == before
+
+
+# Faithful round trips: what is sent comes back identical, live and in history.
+
+FAITHFUL_TEXTS = [
+    pytest.param("नमस्ते 👋", id="Devanagari + emoji"),
+    pytest.param(
+        "👩🏽\u200d💻 and 👨\u200d👩\u200d👧\u200d👦", id="ZWJ emoji sequences"
+    ),
+    pytest.param("🏳\ufe0f\u200d🌈 🇮🇳 ❤\ufe0f", id="flags and variation selectors"),
+    pytest.param("שלום עולם", id="Hebrew"),
+    pytest.param("مرحبا بالعالم", id="Arabic"),
+    pytest.param("he said \u2067مرحبا\u2069 to me", id="bidi isolates"),
+    pytest.param("\u200fשלום\u200e hi", id="right-to-left and left-to-right marks"),
+    pytest.param("می\u200cخواهم", id="Persian zero-width non-joiner"),
+    pytest.param("क्\u200dष", id="Devanagari zero-width joiner"),
+    pytest.param("e\u0301 vs \u00e9, Zoe\u0308", id="combining vs precomposed"),
+    pytest.param("Z\u0351\u036b\u0343a\u0310l\u0352g\u0344o\u0309", id="stacked marks"),
+    pytest.param("한국어 日本語 ภาษาไทย ქართული", id="other scripts"),
+    pytest.param(
+        "\U0001f9d1\U0001f3ff\u200d\U0001f91d\u200d\U0001f9d1\U0001f3fb",
+        id="skin tones",
+    ),
+    pytest.param("ﷺ ﬁ ㎏ Ａｓｈａ", id="compatibility characters kept unnormalised"),
+    pytest.param("two\nlines\tand a tab", id="newline and tab"),
+]
+
+
+@pytest.mark.parametrize("text", FAITHFUL_TEXTS)
+def test_messages_come_back_exactly_as_sent(connect, text):
+    asha, bela = connect(), connect()
+    asha.join("Asha")
+    bela.join("Bela")
+    asha.received()
+    error, data = asha.emit("sendMessage", text)
+    assert error is None
+    for sock in (asha, bela):
+        (message,) = sock.received("message")
+        assert message["text"] == text
+    history = connect().join("Chen")["messages"]
+    assert [(m["id"], m["text"]) for m in history][-1] == (data["id"], text)
+    error, page = bela.emit("loadHistory", {"after": data["id"] - 1})
+    assert page["messages"][0]["text"] == text
+
+
+FAITHFUL_NAMES = [
+    pytest.param("محمد", id="Arabic"),
+    pytest.param("שרה לוי", id="Hebrew"),
+    pytest.param("अनन्या", id="Devanagari with marks"),
+    pytest.param("क्\u200dष", id="Devanagari zero-width joiner"),
+    pytest.param("می\u200cنا", id="Persian zero-width non-joiner"),
+    pytest.param("Zoe\u0308", id="combining diaeresis"),
+    pytest.param("Zoë", id="precomposed"),
+    pytest.param("👩\u200d💻 Asha", id="ZWJ emoji"),
+    pytest.param("Asha 🇮🇳", id="flag"),
+    pytest.param("山田 Taro", id="Han + Latin"),
+]
+
+
+@pytest.mark.parametrize("name", FAITHFUL_NAMES)
+def test_names_come_back_exactly_as_given(connect, name):
+    watcher = connect()
+    watcher.join("Watcher")
+    sock = connect()
+    error, data = sock.emit("join", {"username": name, "room": "Global"})
+    assert error is None and data["username"] == name
+    announce, room_data = watcher.received()
+    assert announce[1]["text"] == f"{name} has joined!"
+    assert room_data[1]["users"][-1]["username"] == name
+    sock.emit("sendMessage", "hello")
+    (message,) = watcher.received("message")
+    assert message["username"] == name
+    history = connect().join("Chen")["messages"]
+    assert [m["username"] for m in history if m["kind"] == "text"] == [name]
+    assert f"{name} has joined!" in [m["text"] for m in history]
+
+
+@pytest.mark.parametrize("room", ["غرفة", "חדר", "कक्षा ७", "Zoë's 🏠"])
+def test_room_names_come_back_exactly_as_given(connect, room):
+    sock = connect()
+    assert sock.join("Asha", room)["room"] == room
+    assert connect().join("Bela", room)["room"] == room
