@@ -11,6 +11,7 @@ from typing import Any
 from engineio.payload import Payload
 from flask import Flask
 
+from . import socketjson
 from .config import CONFIGS
 from .extensions import csrf, db, login_manager, migrate, socketio
 from .services.presence import MemoryPresence
@@ -63,8 +64,12 @@ def create_app(
     # async_handlers=False: one connection's events are handled one at a time,
     # in order, so pipelined sends are stored and broadcast in the order sent
     # and a disconnect never runs in the middle of that connection's join.
+    # socketjson: an event carrying a huge integer is still decoded (and acked).
     socketio.init_app(
-        app, async_mode=app.config["SOCKETIO_ASYNC_MODE"], async_handlers=False
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        async_handlers=False,
+        json=socketjson,
     )
     # A long-polling client sends what it buffered in one request; engine.io
     # drops a request of more than 16 packets whole, with no error to anyone.

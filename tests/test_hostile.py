@@ -1,16 +1,63 @@
-"""Unusual input, one case at a time: control characters in messages, and text
-that must come back exactly as sent."""
+"""Hostile and unusual input, one case at a time: what the fuzzer
+(tests/test_fuzz.py) found, control characters in messages, and text that must
+come back exactly as sent."""
 
 import pytest
 import sqlalchemy as sa
 
+from baithak import socketjson
 from baithak.extensions import db
 from baithak.models import Message
+
+HUGE = 10**100  # 101 digits: engine.io's own JSON refuses to read it
 
 
 def stored(app) -> list[Message]:
     with app.app_context():
         return list(db.session.execute(sa.select(Message)).scalars())
+
+
+# Found by the fuzzer: an integer of more than 100 digits made engine.io's
+# JSON raise while decoding the packet, so the event was dropped unacked.
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "ack"),
+    [
+        ("join", {"username": HUGE, "room": "Global"}, "required"),
+        ("sendMessage", -HUGE, "invalid_payload"),
+        ("sendLocation", {"latitude": HUGE, "longitude": 0}, "invalid_location"),
+        ("sendLocation", {"latitude": 0, "longitude": -(2**4000)}, "invalid_location"),
+        ("loadHistory", {"before": HUGE}, "invalid_payload"),
+        ("loadHistory", {"after": 7**1000}, "invalid_payload"),
+        ("frobnicate", HUGE, "unknown_event"),
+    ],
+)
+def test_an_integer_of_more_than_100_digits_is_refused_with_an_ack(
+    connect, event, payload, ack
+):
+    sock = connect()
+    sock.join("Asha")
+    error, data = sock.emit(event, payload)
+    assert isinstance(error, str) and data == {"code": ack}
+    assert sock.emit("sendMessage", "still here")[0] is None
+
+
+def test_integers_of_up_to_100_digits_stay_integers():
+    assert socketjson.loads(str(10**99)) == 10**99
+    assert socketjson.loads(str(-(10**98))) == -(10**98)
+    assert socketjson.loads(str(HUGE)) == float(HUGE)
+    assert socketjson.loads("9" * 5000) == float("inf")
+    assert socketjson.loads("-" + "9" * 5000) == float("-inf")
+
+
+def test_a_99_digit_history_anchor_still_means_the_newest_page(connect):
+    sock = connect()
+    sock.join("Asha")
+    sock.emit("sendMessage", "newest")
+    error, data = sock.emit("loadHistory", {"before": 10**98})
+    assert error is None
+    assert [m["text"] for m in data["messages"]] == ["Asha has joined!", "newest"]
 
 
 # Control characters in message text.
