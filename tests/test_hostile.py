@@ -6,10 +6,15 @@ import pytest
 import sqlalchemy as sa
 
 from baithak import socketjson
-from baithak.extensions import db
+from baithak.extensions import db, socketio
 from baithak.models import Message
 
 HUGE = 10**100  # 101 digits: engine.io's own JSON refuses to read it
+
+
+def sid_of(sock) -> str:
+    """Return the Socket.IO sid of a test client's connection."""
+    return socketio.server.manager.sid_from_eio_sid(sock.sio.eio_sid, "/")
 
 
 def stored(app) -> list[Message]:
@@ -184,3 +189,28 @@ def test_room_names_come_back_exactly_as_given(connect, room):
     sock = connect()
     assert sock.join("Asha", room)["room"] == room
     assert connect().join("Bela", room)["room"] == room
+
+
+# Found by the fuzzer: an event named "*" (the catch-all handler's own name)
+# got no ack, or ("", 400).
+
+
+@pytest.mark.parametrize("args", [(), (None,), ([],), ({"a": 1}, 2), ("x",)])
+def test_an_event_named_star_is_unknown(connect, args):
+    sock = connect()
+    sock.join("Asha")
+    assert sock.emit("*", *args) == ("Unknown event.", {"code": "unknown_event"})
+    assert sock.emit("sendMessage", "still here")[0] is None
+
+
+def test_an_event_named_star_cannot_borrow_another_connection(connect, caplog):
+    asha, bela = connect(), connect()
+    asha.join("Asha")
+    bela.join("Bela")
+    asha_sid, bela_sid = (sid_of(sock) for sock in (asha, bela))
+    caplog.set_level("INFO", logger="baithak")
+    # Flask-SocketIO used to take the first argument for the sender's sid.
+    assert bela.emit("*", asha_sid) == ("Unknown event.", {"code": "unknown_event"})
+    (record,) = [r for r in caplog.records if "unknown event" in r.getMessage()]
+    assert bela_sid in record.getMessage()
+    assert asha_sid not in record.getMessage()
