@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from baithak import socketjson
 from baithak.extensions import db, socketio
 from baithak.models import Message
+from baithak.services import messages as msgs
 
 HUGE = 10**100  # 101 digits: engine.io's own JSON refuses to read it
 
@@ -214,3 +215,39 @@ def test_an_event_named_star_cannot_borrow_another_connection(connect, caplog):
     (record,) = [r for r in caplog.records if "unknown event" in r.getMessage()]
     assert bela_sid in record.getMessage()
     assert asha_sid not in record.getMessage()
+
+
+# Found by the fuzzer (test_fuzz_sequences): joining the room one is in under
+# another name took the connection out of the Socket.IO room, so it received
+# nothing more while it was still listed there.
+
+
+def test_a_new_name_in_the_same_room_still_receives(connect):
+    asha, bela = connect(), connect()
+    asha.join("Asha")
+    bela.join("Bela")
+    asha.received()
+    assert asha.emit("join", {"username": "Asha R", "room": "Global"})[0] is None
+    assert bela.texts() == ["Asha has left!", "Asha R has joined!"]
+    assert asha.texts() == ["Welcome to Global!"]  # not its own notices
+    bela.emit("sendMessage", "can you hear me?")
+    assert asha.texts() == bela.texts() == ["can you hear me?"]
+    asha.emit("sendMessage", "yes")
+    assert bela.texts() == ["yes"]
+
+
+def test_a_failed_rename_in_the_same_room_still_receives(connect, monkeypatch):
+    asha, bela = connect(), connect()
+    asha.join("Asha")
+    bela.join("Bela")
+    asha.received()
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(msgs, "add_system", boom)
+    ack = asha.emit("join", {"username": "Asha R", "room": "Global"})
+    assert ack[1] == {"code": "internal"}
+    monkeypatch.undo()
+    bela.emit("sendMessage", "still there?")
+    assert asha.texts() == ["still there?"]
