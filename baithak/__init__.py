@@ -12,7 +12,7 @@ from engineio.payload import Payload
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import security
+from . import security, socketjson
 from .config import CONFIGS
 from .extensions import csrf, db, login_manager, migrate, socketio
 from .services import ratelimit
@@ -75,13 +75,16 @@ def create_app(
     # and a disconnect never runs in the middle of that connection's join.
     # cors_allowed_origins: only this site's pages (and BAITHAK_ALLOWED_ORIGINS)
     # may connect; see security.origin_check.
+    # socketjson: an event carrying a huge integer is still decoded (and acked).
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         async_handlers=False,
         cors_allowed_origins=security.origin_check(app),
         max_http_buffer_size=app.config["BAITHAK_MAX_PAYLOAD_BYTES"],
+        json=socketjson,
     )
+    _treat_star_as_unknown(socketio.server)
     if proxies := app.config["BAITHAK_TRUSTED_PROXIES"]:
         # Outside Socket.IO's middleware, so its handshake (and so every
         # event's request.remote_addr) sees the client's address too.
@@ -93,6 +96,28 @@ def create_app(
     # The request's size stays capped by max_http_buffer_size.
     Payload.max_decode_packets = app.config["BAITHAK_MAX_POLLING_PACKETS"]
     return app
+
+
+def _treat_star_as_unknown(server: Any) -> None:
+    """Make a client's event *named* "*" reach the catch-all as an unknown event.
+
+    python-socketio (5.18, pinned) finds the catch-all handler, registered as
+    "*", under that name and calls it as if for its own event, without the
+    name; Flask-SocketIO's wrapper then takes the client's first argument for
+    the sid, so the event got no ack at all, or ('', 400). Found by the fuzz
+    test (tests/test_fuzz.py).
+    """
+    find_handler = server._get_event_handler
+
+    def get_event_handler(event: Any, namespace: str, args: tuple) -> Any:
+        if event != "*":
+            return find_handler(event, namespace, args)
+        # None is no handler's name: the lookup falls through to the
+        # catch-all and passes the name first, which is then set back.
+        handler, args = find_handler(None, namespace, args)
+        return handler, ("*", *args[1:]) if handler is not None else args
+
+    server._get_event_handler = get_event_handler
 
 
 def _configure_logging(app: Flask) -> None:

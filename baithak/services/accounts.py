@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..models import User
 from . import ServiceError
-from .names import RESERVED_NAME_KEYS, check_display_name, clean, fold
+from .names import RESERVED_NAME_KEYS, check_display_name, check_scripts, clean, fold
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 # NIST SP 800-63B, 5.1.1.2: at least 8 characters, no composition rules.
@@ -24,6 +24,7 @@ MAX_PASSWORD_LENGTH = 256
 def check_username(raw: object) -> str:
     """Return the cleaned login name (3-32 of A-Za-z0-9 _.-); raise ServiceError."""
     username = clean(raw)
+    check_scripts(username, "Usernames")  # clearer than bad_username for a Cyrillic "A"
     if not USERNAME_RE.match(username):
         raise ServiceError(
             "Username must be 3-32 letters, digits, dots, dashes or underscores.",

@@ -107,6 +107,8 @@ def join(
     member = Member(sid, room.id, name, user.id if user else None)
     move = presence.add(member)
     previous, previous_gone = move.previous, move.previous_gone
+    # Same room under another name: the sid stays in the Socket.IO room.
+    stays = previous is not None and previous.room_id == room.id
     # In the room before history is read: a message stored meanwhile is in the
     # history or reaches us live (or both; clients de-duplicate by id), never
     # neither.
@@ -122,13 +124,14 @@ def join(
         db.session.commit()
     except Exception:
         db.session.rollback()
-        socketio.server.leave_room(sid, room_key(room.id), namespace="/")
+        if not stays:
+            socketio.server.leave_room(sid, room_key(room.id), namespace="/")
         presence.remove(sid)
         if previous is not None:
             presence.add(previous)
         raise
     if previous is not None:
-        _emit_left(previous, left)
+        _emit_left(previous, left, stays)
     _system_to(sid, f"Welcome to {room.name}!")
     if joined is not None:
         _broadcast(joined, skip_sid=sid)
@@ -154,11 +157,13 @@ def _stage_left(member: Member) -> Message:
     return msgs.add_system(member.room_id, f"{member.name} has left!")
 
 
-def _emit_left(member: Member, left: Message | None) -> None:
-    """Take the sid out of the Socket.IO room; tell the others who left."""
-    socketio.server.leave_room(member.sid, room_key(member.room_id), namespace="/")
+def _emit_left(member: Member, left: Message | None, stays: bool = False) -> None:
+    """Take the sid out of the Socket.IO room (unless it `stays` there under
+    another name); tell the others who left."""
+    if not stays:
+        socketio.server.leave_room(member.sid, room_key(member.room_id), namespace="/")
     if left is not None:
-        _broadcast(left)
+        _broadcast(left, skip_sid=member.sid)
     emit_room_data(member.room_id)
 
 

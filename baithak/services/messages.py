@@ -18,25 +18,35 @@ from .profanity import PROFANITY, contains_profanity
 # The course app's link; q=<lat>,<lon> puts a pin on the coordinates.
 MAPS_URL = "https://google.com/maps?q={latitude},{longitude}"
 
+# Line ends become "\n"; other control characters (Unicode category Cc: C0,
+# DEL and C1), except tab, are removed from message text.
+_LINE_END = re.compile("\r\n?")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
 
 def check_text(raw: object) -> str:
-    """Return the text, or raise ServiceError (wrong type, empty, too long, profane).
+    """Return the text to store, or raise ServiceError (wrong type, empty, too
+    long, invalid characters, profane).
 
-    Surrounding whitespace is kept out of the check for emptiness only; the
-    text is stored as sent. Profanity: see services.profanity.
+    The text is kept as sent (surrounding whitespace, emoji, joiners,
+    right-to-left marks, combining marks included) but for control
+    characters: "\r\n" and a lone "\r" become "\n", and every other control
+    character but newline and tab is removed. What is left must not be only
+    whitespace. Profanity: see services.profanity.
     """
     if not isinstance(raw, str):
         raise ServiceError("Message must be a string of text.", "invalid_payload")
-    if not raw.strip():
+    text = _CONTROL.sub("", _LINE_END.sub("\n", raw))
+    if not text.strip():
         raise ServiceError("Message is empty.", "empty")
-    if any("\ud800" <= ch <= "\udfff" for ch in raw):  # not encodable as UTF-8
+    if any("\ud800" <= ch <= "\udfff" for ch in text):  # not encodable as UTF-8
         raise ServiceError("Message contains invalid characters.", "invalid_text")
     limit = current_app.config["BAITHAK_MAX_MESSAGE_LENGTH"]
-    if len(raw) > limit:
+    if len(text) > limit:
         raise ServiceError(f"Message is too long (max {limit} characters).", "too_long")
-    if contains_profanity(raw):
+    if contains_profanity(text):
         raise ServiceError(PROFANITY, "profanity")
-    return raw
+    return text
 
 
 # A client's id for its message: what crypto.randomUUID() or 22+ random
