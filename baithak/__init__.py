@@ -17,6 +17,7 @@ from .config import CONFIGS
 from .extensions import csrf, db, login_manager, migrate, socketio
 from .services import ratelimit
 from .services.presence import MemoryPresence
+from .transport import NoWebsocketDeflate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,6 +86,8 @@ def create_app(
         json=socketjson,
     )
     _treat_star_as_unknown(socketio.server)
+    if not app.config["BAITHAK_WEBSOCKET_DEFLATE"]:
+        app.wsgi_app = NoWebsocketDeflate(app.wsgi_app)
     if proxies := app.config["BAITHAK_TRUSTED_PROXIES"]:
         # Outside Socket.IO's middleware, so its handshake (and so every
         # event's request.remote_addr) sees the client's address too.

@@ -49,6 +49,9 @@ class Config:
     # JSON (6 bytes for an escaped control character); the browser client
     # sends one event at a time. A larger frame closes that one connection.
     BAITHAK_MAX_PAYLOAD_BYTES = 100_000
+    # Compress websocket frames (permessage-deflate) when a browser offers it:
+    # off, see baithak/transport.py.
+    BAITHAK_WEBSOCKET_DEFLATE = os.environ.get("BAITHAK_WEBSOCKET_DEFLATE", "0") == "1"
     # Reverse proxies in front of the server whose X-Forwarded-For/-Proto/-Host
     # are trusted (werkzeug's ProxyFix): the per-IP rate limits then count the
     # real client, not the proxy. 0 = none (a classroom laptop).

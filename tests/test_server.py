@@ -4,6 +4,7 @@ clients over a real websocket."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -173,3 +174,35 @@ def test_joining_while_others_talk_misses_nothing(server: LiveServer) -> None:
     finally:
         for person in [talker] + [p for _, p in joiners]:
             person.sio.disconnect()
+
+
+def websocket_handshake(url: str, offer: str) -> str:
+    """Open a raw websocket handshake offering `offer`; return the response head."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(
+            (
+                "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+                f"Host: {host}:{port}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                "Sec-WebSocket-Version: 13\r\n"
+                f"Sec-WebSocket-Extensions: {offer}\r\n\r\n"
+            ).encode()
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += sock.recv(4096)
+    return head.decode("latin-1").split("\r\n\r\n")[0]
+
+
+def test_websockets_are_not_compressed(server):
+    head = websocket_handshake(server.url, "permessage-deflate; client_max_window_bits")
+    assert head.startswith("HTTP/1.1 101")
+    assert "sec-websocket-extensions" not in head.lower()
+
+
+def test_websocket_compression_can_be_switched_on(tmp_path):
+    with live_server(tmp_path, BAITHAK_WEBSOCKET_DEFLATE="1") as running:
+        head = websocket_handshake(running.url, "permessage-deflate")
+    assert "sec-websocket-extensions: permessage-deflate" in head.lower()
