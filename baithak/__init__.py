@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import security, socketjson
 from .config import CONFIGS
 from .extensions import csrf, db, login_manager, migrate, socketio
-from .services import ratelimit
+from .services import ratelimit, writer
 from .services.presence import MemoryPresence
 from .transport import NoWebsocketDeflate
 
@@ -53,6 +53,7 @@ def create_app(
     csrf.init_app(app)
     app.extensions["baithak.presence"] = MemoryPresence()
     ratelimit.init_app(app)
+    writer.init_app(app)
 
     from . import auth, cli, formlimits, rooms, shutdown, sqlite
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from baithak.services import chat
+from baithak.services import chat, writer
 from baithak.services import messages as msgs
 
 REQUIRED = "Username and room are required!"
@@ -530,8 +530,8 @@ def test_disconnect_before_join_is_silent(connect):
     ("event", "payload", "module", "name"),
     [
         ("join", {"username": "Asha", "room": "Global"}, chat, "get_or_create_room"),
-        ("sendMessage", "hi", msgs, "store"),
-        ("sendLocation", {"latitude": 1, "longitude": 2}, msgs, "store"),
+        ("sendMessage", "hi", writer, "_insert"),
+        ("sendLocation", {"latitude": 1, "longitude": 2}, writer, "_insert"),
         ("loadHistory", {"before": 1000}, msgs, "history"),
     ],
 )

@@ -7,11 +7,8 @@ identity explicitly; they never read the request, the session or current_user.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import sqlalchemy as sa
 
 from ..extensions import db, socketio
 from ..models import Message, Room, User, now_ms
@@ -22,6 +19,7 @@ from .names import SYSTEM_NAME, check_display_name, check_room_name, fold
 from .presence import Member, get_presence
 from .ratelimit import Who
 from .rooms import find_room, get_or_create_room, room_key
+from .writer import Draft, get_writer
 
 NOT_JOINED = "Join a room first."
 
@@ -195,15 +193,10 @@ def send_text(sid: str, payload: object, ip: str | None = None) -> Sent:
     """
     member = _member(sid)
     raw_text, client_id = msgs.unpack_text(payload)
-
-    def store() -> Message:
-        text = msgs.check_text(raw_text)
-        return msgs.store(
-            member.room_id, "text", member.name, text, member.user_id,
-            client_id=client_id,
-        )  # fmt: skip
-
-    return _send(member, client_id, ip, store)
+    ratelimit.hit("send", Who(member.sid, member.user_id, ip))
+    text = msgs.check_text(raw_text)
+    return _send(member, Draft(member.room_id, "text", member.name, text,
+                               member.user_id, client_id=client_id))  # fmt: skip
 
 
 def send_location(sid: str, payload: object, ip: str | None = None) -> Sent:
@@ -217,55 +210,34 @@ def send_location(sid: str, payload: object, ip: str | None = None) -> Sent:
     client_id = msgs.check_client_id(
         payload.get("clientId") if isinstance(payload, dict) else None
     )
+    ratelimit.hit("send", Who(member.sid, member.user_id, ip))
+    lat, lon = msgs.check_coordinates(payload)
+    url = msgs.MAPS_URL.format(latitude=lat, longitude=lon)
+    draft = Draft(
+        member.room_id, "location", member.name, url, member.user_id, lat, lon,
+        client_id,
+    )  # fmt: skip
+    return _send(member, draft)
 
-    def store() -> Message:
-        lat, lon = msgs.check_coordinates(payload)
-        return msgs.store_location(
-            member.room_id, member.name, member.user_id, lat, lon, client_id
-        )
 
-    return _send(member, client_id, ip, store)
-
-
-def _send(
-    member: Member,
-    client_id: str | None,
-    ip: str | None,
-    store: Callable[[], Message],
-) -> Sent:
-    """Store a message (validated by `store`) once per client id and broadcast it.
+def _send(member: Member, draft: Draft) -> Sent:
+    """Store a valid message once per client id and broadcast it.
 
     A re-send (its ack was lost, or the connection dropped first) finds the
-    stored message and neither counts against the rate limit nor is
-    broadcast again: everyone got it the first time, or fetches it from
-    history after their reconnect.
+    stored message, which is not broadcast again: everyone got it the first
+    time, or fetches it from history after their reconnect. A client id
+    someone else used is refused rather than answered with their message.
     """
-    if client_id is not None and (earlier := _sent_before(member, client_id)):
-        return Sent(earlier, duplicate=True)
-    ratelimit.hit("send", Who(member.sid, member.user_id, ip))
-    try:
-        message = store()
-    except sa.exc.IntegrityError:
-        # The same client id stored meanwhile by another thread (flask run).
-        if client_id is not None and (earlier := _sent_before(member, client_id)):
-            return Sent(earlier, duplicate=True)
-        raise
+    message, duplicate = get_writer().write(draft)
+    if duplicate:
+        if message.username != member.name or message.user_id != member.user_id:
+            raise ServiceError(
+                "That clientId belongs to another message; use a new one.",
+                "client_id_taken",
+            )
+        return Sent(message, duplicate=True)
     _broadcast(message)
     return Sent(message)
-
-
-def _sent_before(member: Member, client_id: str) -> Message | None:
-    """The member's message with that client id in its room, if any; a client
-    id someone else used is refused rather than answered with their message."""
-    earlier = msgs.find_by_client_id(member.room_id, client_id)
-    if earlier is None:
-        return None
-    if earlier.username != member.name or earlier.user_id != member.user_id:
-        raise ServiceError(
-            "That clientId belongs to another message; use a new one.",
-            "client_id_taken",
-        )
-    return earlier
 
 
 def history_page(sid: str, payload: object) -> tuple[list[Message], bool]:

@@ -101,90 +101,42 @@ def check_coordinates(raw: object) -> tuple[float, float]:
     return float(lat), float(lon)
 
 
-def store(
-    room_id: int,
-    kind: str,
-    username: str,
-    text: str,
-    user_id: int | None = None,
-    latitude: float | None = None,
-    longitude: float | None = None,
-    *,
-    client_id: str | None = None,
-    commit: bool = True,
-) -> Message:
-    """Insert a message and return it with its id, seq and createdAt (ms since
-    the Unix epoch) set. Committed (fsynced: see baithak/sqlite.py) before it
-    returns, unless `commit` is False: then the caller commits.
-
-    Raises sqlalchemy.exc.IntegrityError if the room already holds `client_id`
-    (see find_by_client_id); the session is then rolled back.
-    """
+def store(room_id: int, kind: str, username: str, text: str) -> Message:
+    """Add a message to the session with its id, seq and createdAt (ms since
+    the Unix epoch) set; the caller commits. For the notices a join or leave
+    stores in its own transaction; what people send goes through
+    services.writer (group commit)."""
     message = Message(
         room_id=room_id,
         seq=_next_seq(room_id),
-        client_id=client_id,
         kind=kind,
         username=username,
-        user_id=user_id,
         text=text,
-        latitude=latitude,
-        longitude=longitude,
     )
     db.session.add(message)
-    try:
-        db.session.flush()  # sets the id and createdAt
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        raise
-    if commit:
-        db.session.commit()
+    db.session.flush()  # sets the id and createdAt
     return message
 
 
+# Take a room's next sequence number inside the current transaction. The
+# UPDATE locks the room's row (SQLite: the whole database) until the
+# transaction ends, so two writers never get the same number, and a rolled
+# back message gives its number back: seqs have no gap and no repeat.
+NEXT_SEQ = (
+    sa.update(Room.__table__)
+    .where(Room.__table__.c.id == sa.bindparam("rid"))
+    .values(last_seq=Room.__table__.c.last_seq + 1)
+    .returning(Room.__table__.c.last_seq)
+)
+
+
 def _next_seq(room_id: int) -> int:
-    """Take the room's next sequence number inside the current transaction.
-
-    The UPDATE locks the room's row (SQLite: the whole database) until the
-    transaction ends, so two writers never get the same number, and a rolled
-    back message gives its number back: seqs have no gaps.
-    """
-    stmt = (
-        sa.update(Room)
-        .where(Room.id == room_id)
-        .values(last_seq=Room.last_seq + 1)
-        .returning(Room.last_seq)
-        .execution_options(synchronize_session=False)
-    )
-    return db.session.execute(stmt).scalar_one()
-
-
-def find_by_client_id(room_id: int, client_id: str) -> Message | None:
-    """Return the room's message that its sender sent with `client_id`, if any."""
-    stmt = sa.select(Message).where(
-        Message.room_id == room_id, Message.client_id == client_id
-    )
-    return db.session.execute(stmt).scalar_one_or_none()
-
-
-def store_location(
-    room_id: int,
-    username: str,
-    user_id: int | None,
-    lat: float,
-    lon: float,
-    client_id: str | None = None,
-) -> Message:
-    """Store a location message; its text is the maps link for the coordinates."""
-    url = MAPS_URL.format(latitude=lat, longitude=lon)
-    return store(
-        room_id, "location", username, url, user_id, lat, lon, client_id=client_id
-    )
+    return db.session.execute(NEXT_SEQ, {"rid": room_id}).scalar_one()
 
 
 def add_system(room_id: int, text: str) -> Message:
     """Add a system message (joined/left) to the session; the caller commits."""
-    return store(room_id, "system", SYSTEM_NAME, text, commit=False)
+    return store(room_id, "system", SYSTEM_NAME, text)
 
 
 def history(
