@@ -17,7 +17,7 @@ from .config import CONFIGS
 from .extensions import csrf, db, login_manager, migrate, socketio
 from .services import ratelimit, writer
 from .services.presence import MemoryPresence
-from .transport import NoWebsocketDeflate
+from .transport import NoWebsocketDeflate, coalesce_websocket_writes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,6 +89,8 @@ def create_app(
     _treat_star_as_unknown(socketio.server)
     if not app.config["BAITHAK_WEBSOCKET_DEFLATE"]:
         app.wsgi_app = NoWebsocketDeflate(app.wsgi_app)
+        if socketio.server.eio.async_mode == "eventlet":
+            coalesce_websocket_writes(socketio.server.eio)
     if proxies := app.config["BAITHAK_TRUSTED_PROXIES"]:
         # Outside Socket.IO's middleware, so its handshake (and so every
         # event's request.remote_addr) sees the client's address too.

@@ -114,7 +114,8 @@ def test_sigterm_tells_clients_finishes_and_loses_nothing(tmp_path):
         first.process.wait(timeout=15)
         stopped_in = time.monotonic() - started
         log = first.log()
-    assert stopped_in < 5, f"graceful stop took {stopped_in:.1f} s"
+    # ~3 s when quiet (each of gunicorn's loops looks once a second); 8 s bound.
+    assert stopped_in < 8, f"graceful stop took {stopped_in:.1f} s"
     assert all(person.shutdowns >= 1 for person in people)
     assert "Traceback" not in log
     converse(people, range(11, 16))  # queued while it is down
