@@ -9,10 +9,16 @@ workers = 1
 # After SIGTERM, baithak.shutdown closes every connection within ~5 s; this is
 # the bound on the whole stop.
 graceful_timeout = 10
+# gunicorn 25's control socket (~/.gunicorn/gunicorn.ctl) is one path shared
+# by every gunicorn on the machine, and a SIGTERM that arrives before its
+# thread is up makes the stop wait 2 s longer; Baithak does not use it.
+control_socket_disable = True
 
 
 def post_worker_init(worker):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
-    """Stop gracefully on SIGTERM: see baithak/shutdown.py."""
-    from baithak import shutdown
+    """Stop gracefully on SIGTERM (baithak/shutdown.py); keep the garbage
+    collector's pauses short (baithak/gcpause.py)."""
+    from baithak import gcpause, shutdown
 
     shutdown.install(worker)
+    gcpause.tune()
