@@ -134,7 +134,7 @@ def test_forged_room_fields_are_ignored(app, connect):
     maths = asha.join("Asha", "Maths")["roomId"]
     secret = bela.join("Bela", "Secret")["roomId"]
     forged = {"text": "psst", "clientId": "forged-0001", "room": "Secret"}
-    error, ack = asha.emit("sendMessage", forged | {"roomId": secret})
+    error, _ = asha.emit("sendMessage", forged | {"roomId": secret})
     assert error is None
     assert bela.received("message") == []
     (row,) = [r for r in stored(app) if r[3] == "psst"]
