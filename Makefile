@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := baithak
 
-.PHONY: run serve test lint format clean chromium
+.PHONY: run serve test lint format clean chromium yardstick bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,4 +55,21 @@ chromium:
 	fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts bench/.yardstick
+
+# Performance against the Node reference (bench/README.md). The shared
+# yardstick (../shared/bench, or BAITHAK_YARDSTICK) is copied into
+# bench/.yardstick/ and `npm ci` runs there when its package-lock changed.
+# Without node (or the shared folder) this only warns: the bench smoke test
+# then skips, or fails in CI.
+yardstick:
+	@$(PYTHON) -m bench.yardstick --optional
+
+RUNS ?= 3
+SCENARIOS ?= classroom saturate rooms connect
+BENCH_ARGS ?=
+# make bench RUNS=1 SCENARIOS="saturate" BENCH_ARGS="--transport upgrade --size 2000"
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run --runs $(RUNS) --scenarios "$(SCENARIOS)" \
+	  --loadgen-args="$(BENCH_ARGS)" \
+	  --command "make bench RUNS=$(RUNS) SCENARIOS='$(SCENARIOS)'$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)',)"
