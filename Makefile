@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := baithak
 
-.PHONY: run serve test lint format clean chromium yardstick bench
+.PHONY: run serve test lint format clean chromium yardstick bench profile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,3 +73,13 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run --runs $(RUNS) --scenarios "$(SCENARIOS)" \
 	  --loadgen-args="$(BENCH_ARGS)" \
 	  --command "make bench RUNS=$(RUNS) SCENARIOS='$(SCENARIOS)'$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)',)"
+
+# py-spy on Baithak's worker during one scenario (no reference run); py-spy
+# is installed in .venv only for this (requirements-profile.txt).
+PROFILE_SCENARIO ?= saturate
+$(VENV)/.installed-profile: requirements-profile.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-profile.txt
+	touch $@
+
+profile: $(VENV)/.installed $(VENV)/.installed-profile
+	$(BIN)/python -m bench.run --profile $(PROFILE_SCENARIO) --loadgen-args="$(BENCH_ARGS)"
