@@ -32,7 +32,7 @@ serve: $(VENV)/.installed
 	@$(BIN)/flask init-db
 	$(BIN)/gunicorn -k eventlet -w 1 -b $(HOST):$(PORT) wsgi:app
 
-test: $(VENV)/.installed-dev chromium
+test: $(VENV)/.installed-dev chromium yardstick
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
