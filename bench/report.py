@@ -38,14 +38,13 @@ def _get(report: Report, *keys: str) -> Any:
 
 
 def _rss_per_connection(report: Report) -> float | None:
-    """Server RSS growth from start to after the idle hold (or the end of the
-    traffic), per joined connection, in KiB."""
+    """Server RSS growth from the start to all joined (before any traffic),
+    per joined connection, in KiB."""
     rss = _get(report, "resources", "server", "rssKb") or {}
-    after = rss.get("afterHold") or rss.get("end")
     joined = _get(report, "summary", "joined")
-    if rss.get("start") is None or after is None or not joined:
+    if rss.get("start") is None or rss.get("joined") is None or not joined:
         return None
-    return (after - rss["start"]) / joined
+    return (rss["joined"] - rss["start"]) / joined
 
 
 def _other_cpu(report: Report) -> float | None:
@@ -86,8 +85,9 @@ FIGURES: list[Figure] = [
     ("time to all joined ms", lambda r: _get(r, "summary", "timeToAllJoinedMs"), "lower", 0),  # noqa: E501
     ("connect+join p99 ms", lambda r: _get(r, "summary", "connectJoinP99Ms"), "lower", 0),  # noqa: E501
     ("server RSS per connection KiB", _rss_per_connection, "lower", 1),
-    ("server RSS at end MiB", _rss_mib, "lower", 1),
-    ("server CPU % of a core", lambda r: _get(r, "summary", "serverCpuPercent"), "lower", 0),  # noqa: E501
+    ("server RSS at the end (after the hold) MiB", _rss_mib, "lower", 1),
+    ("server CPU % of a core while connecting", lambda r: _get(r, "resources", "server", "cpuPercentConnect"), "lower", 0),  # noqa: E501
+    ("server CPU % of a core (window, or hold)", lambda r: _get(r, "summary", "serverCpuPercent"), "lower", 0),  # noqa: E501
     ("generator CPU % of a core", lambda r: _get(r, "summary", "generatorCpuPercent"), "info", 0),  # noqa: E501
     ("other processes CPU %", _other_cpu, "info", 0),
     ("drain s", lambda r: _get(r, "timing", "drainS"), "info", 1),
@@ -197,14 +197,15 @@ def headline_table(by_scenario: dict[str, list[Pair]]) -> str:
     return "\n".join(lines)
 
 
-def _command_output(command: list[str]) -> str:
+def _command_output(command: list[str]) -> str | None:
+    """The command's output, stripped; None if it could not run or failed."""
     try:
         result = subprocess.run(
             command, capture_output=True, text=True, timeout=20, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
-        return "?"
-    return result.stdout.strip() or "?"
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
 
 
 def _proc_field(path: str, key: str) -> str | None:
@@ -224,6 +225,8 @@ def machine(node: str) -> dict[str, str]:
     memory = f"{int(mem_kb.split()[0]) / 2**20:.1f} GiB" if mem_kb else "?"
     commit = _command_output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
     dirty = _command_output(["git", "-C", str(ROOT), "status", "--porcelain"])
+    if commit and dirty:
+        commit += " (with uncommitted changes)"
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": f"{len(os.sched_getaffinity(0))} (of {os.cpu_count()} CPUs)",
@@ -231,9 +234,9 @@ def machine(node: str) -> dict[str, str]:
         "memory": memory,
         "kernel": platform.release(),
         "Python": platform.python_version(),
-        "Node": _command_output([node, "--version"]),
+        "Node": _command_output([node, "--version"]) or "?",
         "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "Baithak commit": commit + (" (with uncommitted changes)" if dirty else ""),
+        "Baithak commit": commit or "?",
     }
 
 
@@ -269,8 +272,10 @@ def document(
         "Each figure is the median over the pairs (reference run, then Baithak "
         "run, back to back with vs-ref.sh; a fresh Baithak per pair); a ratio "
         "is the median of the pairs' Baithak/ref. Correctness counts show the "
-        "worst pair when it differs from the median. What each figure means, and "
-        "the yardstick's limits: its README (../shared/bench/README.md).",
+        "worst pair when it differs from the median. RSS per connection is the "
+        "server's RSS growth from its start to all joined, before any traffic, "
+        "divided by the connections; CPU is % of one core. What each figure "
+        "means, and the yardstick's limits: its README (../shared/bench/README.md).",
         "",
         headline_table(by_scenario),
         "",

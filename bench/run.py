@@ -123,6 +123,7 @@ def run_pair(
         if not server.alive():
             pair.notes.append("Baithak's worker died during the run (see its log)")
         shutil.copy(server.log_path, pair_dir / "baithak-server.log")
+    (pair_dir / "notes.json").write_text(json.dumps(pair.notes))
     pair.ref = _read_json(pair_dir / f"ref-{scenario}.json")
     pair.cand = _read_json(pair_dir / f"cand-{scenario}.json")
     if status != 0 or pair.ref is None or pair.cand is None:
@@ -242,6 +243,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--profile-rate", type=int, default=100, help="samples/s")
     parser.add_argument("--command", help="the command to show in the table")
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        type=Path,
+        help="only rebuild the table of an earlier run (bench/results/<time>)",
+    )
     args = parser.parse_args(argv)
     args.scenario_list = args.scenarios.replace(",", " ").split()
     if args.profile:
@@ -262,6 +269,9 @@ def _sigterm(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the bench; return the exit status."""
     args = _parse_args(argv)
+    if args.report:
+        render(args.report.resolve())
+        return 0
     signal.signal(signal.SIGTERM, _sigterm)
     try:
         yardstick.setup()
@@ -277,32 +287,62 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
 
-    node = yardstick.node_binary() or "node"
-    machine_info = report.machine(node)
-    by_scenario: dict[str, list[report.Pair]] = {}
-    failures: list[str] = []
+    command = args.command or "python -m bench.run " + shlex.join(
+        sys.argv[1:] if argv is None else argv
+    )
+    meta = {
+        "command": command,
+        "loadgen_args": args.loadgen_list,
+        "machine": report.machine(yardstick.node_binary() or "node"),
+        "failures": [],
+    }
+    out_dir.mkdir(parents=True)
     started = time.monotonic()
     for scenario in args.scenario_list:
         for index in range(1, args.runs + 1):
             try:
-                pair = run_pair(scenario, index, args.loadgen_list, out_dir)
+                run_pair(scenario, index, args.loadgen_list, out_dir)
             except (HarnessError, ServerError) as error:
                 _log(str(error))
-                failures.append(str(error).splitlines()[0])
-                continue
+                meta["failures"].append(str(error).splitlines()[0])
+            (out_dir / "run.json").write_text(json.dumps(meta, indent=2))
+    render(out_dir)
+    minutes = (time.monotonic() - started) / 60
+    _log(f"{minutes:.1f} min; table in {(RESULTS / 'latest.md').relative_to(ROOT)}")
+    return 1 if meta["failures"] else 0
+
+
+def _pair_order(pair_dir: Path) -> tuple[int, str, int]:
+    scenario, _, index = pair_dir.name.rpartition("-")
+    known = SCENARIOS.index(scenario) if scenario in SCENARIOS else len(SCENARIOS)
+    return known, scenario, int(index)
+
+
+def render(out_dir: Path) -> str:
+    """Write (and print) the table of the pairs in `out_dir`: results.md
+    there and bench/results/latest.md."""
+    meta = json.loads((out_dir / "run.json").read_text())
+    by_scenario: dict[str, list[report.Pair]] = {}
+    pair_dirs = [d for d in out_dir.iterdir() if (d / "vs-ref.log").is_file()]
+    for pair_dir in sorted(pair_dirs, key=_pair_order):
+        scenario, _, index = pair_dir.name.rpartition("-")
+        pair = report.Pair(scenario, int(index))
+        pair.ref = _read_json(pair_dir / f"ref-{scenario}.json")
+        pair.cand = _read_json(pair_dir / f"cand-{scenario}.json")
+        pair.notes = _read_json(pair_dir / "notes.json") or []
+        if pair.ref is not None and pair.cand is not None:
             by_scenario.setdefault(scenario, []).append(pair)
-    command = args.command or "python -m bench.run " + shlex.join(argv or sys.argv[1:])
-    text = report.document(by_scenario, machine_info, command, args.loadgen_list)
-    if failures:
-        text += "\n## Harness failures\n\n" + "\n".join(f"- {f}" for f in failures)
+    text = report.document(
+        by_scenario, meta["machine"], meta["command"], meta["loadgen_args"]
+    )
+    if meta["failures"]:
+        text += "\n## Harness failures\n\n"
+        text += "\n".join(f"- {f}" for f in meta["failures"]) + "\n"
     text += f"\nRaw reports: `{out_dir.relative_to(ROOT)}/`\n"
-    out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.md").write_text(text)
     (RESULTS / "latest.md").write_text(text)
     print(text)
-    minutes = (time.monotonic() - started) / 60
-    _log(f"{minutes:.1f} min; table in {(RESULTS / 'latest.md').relative_to(ROOT)}")
-    return 1 if failures else 0
+    return text
 
 
 if __name__ == "__main__":
