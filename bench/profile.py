@@ -14,7 +14,9 @@ py-spy's output unless --idle, so the shares are of the worker's busy time.
 
 from __future__ import annotations
 
+import argparse
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,21 +99,74 @@ def parse_file(path: Path) -> Profile:
     return parse(path.read_text(errors="replace"))
 
 
+def _distinct_totals(costs: list[Cost], n: int) -> tuple[list[Cost], int]:
+    """The first `n` costs, skipping those whose total equals one already
+    listed: the wrappers of one call chain (gunicorn -> Flask -> engineio ->
+    the websocket handler) all have the same total. Also returns how many
+    were skipped."""
+    shown: list[Cost] = []
+    totals: set[int] = set()
+    skipped = 0
+    for cost in costs:
+        if len(shown) == n:
+            break
+        if cost.total in totals:
+            skipped += 1
+            continue
+        totals.add(cost.total)
+        shown.append(cost)
+    return shown, skipped
+
+
+def _table(profile: Profile, costs: list[Cost]) -> list[str]:
+    lines = ["| # | function | where | own % | total % |", "|---:|---|---|---:|---:|"]
+    for rank, cost in enumerate(costs, 1):
+        own, total = profile.percent(cost.own), profile.percent(cost.total)
+        lines.append(
+            f"| {rank} | `{cost.function}` | `{cost.file}` | {own:.1f} | {total:.1f} |"
+        )
+    return lines
+
+
 def markdown(profile: Profile, n: int = 15) -> str:
-    """Two markdown tables: the top `n` by own time and by total time."""
-    lines = []
-    for by, title in (("own", "own time"), ("total", "total time")):
-        lines += [
-            f"Top {n} by {title} (share of {profile.samples} busy samples):",
+    """Markdown tables: the top `n` by own time, by total time (one frame per
+    call chain), and Baithak's own functions by total time."""
+    by_total, skipped = _distinct_totals(profile.top(len(profile.costs), "total"), n)
+    ours = [c for c in profile.top(len(profile.costs), "total") if _is_ours(c)][:n]
+    return "\n".join(
+        [
+            f"Top {n} by own time (the function itself, not what it calls), "
+            f"share of {profile.samples} busy samples:",
             "",
-            "| # | function | where | own % | total % |",
-            "|---:|---|---|---:|---:|",
+            *_table(profile, profile.top(n, "own")),
+            "",
+            f"Top {n} by total time (the function and everything it calls); "
+            f"{skipped} frames with the same total as one above (wrappers on the "
+            "same call chain) left out:",
+            "",
+            *_table(profile, by_total),
+            "",
+            f"Baithak's own functions (baithak/), top {n} by total time:",
+            "",
+            *_table(profile, ours),
+            "",
         ]
-        for rank, cost in enumerate(profile.top(n, by), 1):
-            own, total = profile.percent(cost.own), profile.percent(cost.total)
-            lines.append(
-                f"| {rank} | `{cost.function}` | `{cost.file}` "
-                f"| {own:.1f} | {total:.1f} |"
-            )
-        lines.append("")
-    return "\n".join(lines)
+    )
+
+
+def _is_ours(cost: Cost) -> bool:
+    return cost.file.startswith("baithak/")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the tables of a raw py-spy file: python -m bench.profile FILE."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("raw", type=Path, help="py-spy record --format raw output")
+    parser.add_argument("-n", type=int, default=15, help="rows per table")
+    args = parser.parse_args(argv)
+    print(markdown(parse_file(args.raw), args.n))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
