@@ -145,10 +145,15 @@ def baithak_server(folder: Path, port: int | None = None) -> Iterator[Server]:
         raise ServerError(f"flask init-db failed:\n{output}")
     port = port or free_port()
     log_path = folder / "server.log"
+    # gunicorn 25's control socket (an admin channel in the master, not on the
+    # measured path) defaults to one path per user, ~/.gunicorn/gunicorn.ctl,
+    # shared by every gunicorn on the machine: each master that stops unlinks
+    # it, under the feet of the others. The bench leaves it alone.
     command = [
         str(BIN / "gunicorn"),
         "--config", str(ROOT / "gunicorn.conf.py"),
         "--bind", f"127.0.0.1:{port}",
+        "--no-control-socket",
         "wsgi:app",
     ]  # fmt: skip
     with open(log_path, "ab") as log:
