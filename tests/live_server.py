@@ -61,9 +61,13 @@ def _wait_until_listening(server: LiveServer, port: int, timeout: float) -> None
 
 def _command(kind: str, port: int) -> list[str]:
     if kind == "gunicorn":  # README, "Production"
+        # Without gunicorn 25's control socket: its master thread may still be
+        # starting when a test sends SIGTERM, and halt() then waits 2 s for it
+        # (graceful stops of 5.0 s); and its default path, ~/.gunicorn/
+        # gunicorn.ctl, is shared by every gunicorn on the machine.
         return [
             str(BIN / "gunicorn"), "-k", "eventlet", "-w", "1",
-            "-b", f"127.0.0.1:{port}", "wsgi:app",
+            "-b", f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app",
         ]  # fmt: skip
     if kind == "flask":  # README, quick start (`make run`)
         return [str(BIN / "flask"), "run", "--port", str(port)]
