@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := baithak
 
-.PHONY: run serve test lint format clean chromium
+.PHONY: run serve test lint format clean chromium yardstick bench profile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ serve: $(VENV)/.installed
 	@$(BIN)/flask init-db
 	$(BIN)/gunicorn -k eventlet -w 1 -b $(HOST):$(PORT) wsgi:app
 
-test: $(VENV)/.installed-dev chromium
+test: $(VENV)/.installed-dev chromium yardstick
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
@@ -55,4 +55,31 @@ chromium:
 	fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts bench/.yardstick
+
+# Performance against the Node reference (bench/README.md). The shared
+# yardstick (../shared/bench, or BAITHAK_YARDSTICK) is copied into
+# bench/.yardstick/ and `npm ci` runs there when its package-lock changed.
+# Without node (or the shared folder) this only warns: the bench smoke test
+# then skips, or fails in CI.
+yardstick:
+	@$(PYTHON) -m bench.yardstick --optional
+
+RUNS ?= 3
+SCENARIOS ?= classroom saturate rooms connect
+BENCH_ARGS ?=
+# make bench RUNS=1 SCENARIOS="saturate" BENCH_ARGS="--transport upgrade --size 2000"
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run --runs $(RUNS) --scenarios "$(SCENARIOS)" \
+	  --loadgen-args="$(BENCH_ARGS)" \
+	  --command "make bench RUNS=$(RUNS) SCENARIOS='$(SCENARIOS)'$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)',)"
+
+# py-spy on Baithak's worker during one scenario (no reference run); py-spy
+# is installed in .venv only for this (requirements-profile.txt).
+PROFILE_SCENARIO ?= saturate
+$(VENV)/.installed-profile: requirements-profile.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-profile.txt
+	touch $@
+
+profile: $(VENV)/.installed $(VENV)/.installed-profile
+	$(BIN)/python -m bench.run --profile $(PROFILE_SCENARIO) --loadgen-args="$(BENCH_ARGS)"

@@ -61,6 +61,7 @@ def _wait_until_listening(server: LiveServer, port: int, timeout: float) -> None
 
 def _command(kind: str, port: int) -> list[str]:
     if kind == "gunicorn":  # README, "Production"
+        # gunicorn.conf.py (read from ROOT) does the rest.
         return [
             str(BIN / "gunicorn"), "-k", "eventlet", "-w", "1",
             "-b", f"127.0.0.1:{port}", "wsgi:app",

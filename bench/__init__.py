@@ -1,0 +1,1 @@
+"""Benchmark harness: Baithak against the shared Node reference (bench/README.md)."""
