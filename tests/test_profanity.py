@@ -6,7 +6,12 @@ import string
 import pytest
 from better_profanity import Profanity
 
-from baithak.services.profanity import ALLOWED_WORDS, WordIndex, contains_profanity
+from baithak.services.profanity import (
+    ALLOWED_WORDS,
+    WordIndex,
+    _is_number,
+    contains_profanity,
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +37,11 @@ def test_index_answers_like_the_library_list(reference: Profanity) -> None:
         "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8)))
         for _ in range(3000)
     ]
+    # Numbers are the one deliberate difference (test_numbers_are_not_words).
+    words_only = [c for c in candidates if not _is_number(c)]
     mismatches = [
         c
-        for c in candidates
+        for c in words_only
         if (c in index) != any(w == c for w in reference.CENSOR_WORDSET)
     ]
     assert mismatches == []
@@ -60,6 +67,17 @@ def test_profanity_and_leetspeak_are_found(text: str) -> None:
 )
 def test_everyday_classroom_text_passes(text: str) -> None:
     assert not contains_profanity(text)
+
+
+@pytest.mark.parametrize("text", ["room 455", "7*7 = 49", "see you at 4:55", "7175"])
+def test_numbers_are_not_words(reference: Profanity, text: str) -> None:
+    assert reference.contains_profanity(text)  # the library reads leetspeak here
+    assert not contains_profanity(text)
+
+
+@pytest.mark.parametrize("text", ["a55", "5h1t", "sh17", "@$$"])
+def test_leetspeak_with_letters_or_symbols_only_is_still_caught(text: str) -> None:
+    assert contains_profanity(text)
 
 
 def test_allowed_words_are_on_the_default_list(reference: Profanity) -> None:

@@ -52,8 +52,13 @@ class WordIndex:
         }
 
     def __contains__(self, text: object) -> bool:
-        """Return True if `text` (a lower-cased candidate word) is on the list."""
-        if not isinstance(text, str):
+        """Return True if `text` (a lower-cased candidate word) is on the list.
+
+        A candidate with a digit and no letter is a number, never a word:
+        the leetspeak variants would otherwise read "455", "7*7" or "4:55"
+        (and the bench's timestamps, 1 message in 400) as swear words.
+        """
+        if not isinstance(text, str) or _is_number(text):
             return False
         pattern = self._by_length.get(len(text))
         if pattern is not None and pattern.fullmatch(text):
@@ -65,6 +70,10 @@ class WordIndex:
 
     def __len__(self) -> int:
         return len(self._words)
+
+
+def _is_number(text: str) -> bool:
+    return any(ch.isdigit() for ch in text) and not any(ch.isalpha() for ch in text)
 
 
 def _char_class(chars: tuple[str, ...]) -> str:
