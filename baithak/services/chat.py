@@ -30,7 +30,7 @@ class JoinResult:
 
     room: Room
     member: Member
-    history: list[Message]
+    history: list[msgs.StoredMessage]
     has_more: bool
 
     def to_ack(self) -> dict[str, Any]:
@@ -240,7 +240,7 @@ def _send(member: Member, draft: Draft) -> Sent:
     return Sent(message)
 
 
-def history_page(sid: str, payload: object) -> tuple[list[Message], bool]:
+def history_page(sid: str, payload: object) -> tuple[list[msgs.StoredMessage], bool]:
     """Return a page of the joined room's history around a message id.
 
     `payload` is {"before": id} (older messages) or {"after": id} (newer ones);

@@ -118,6 +118,9 @@ def store(room_id: int, kind: str, username: str, text: str) -> Message:
     return message
 
 
+# A stored message: the model, or a row of its table (same attribute names).
+StoredMessage = Message | sa.Row[Any]
+
 # Take a room's next sequence number inside the current transaction. The
 # UPDATE locks the room's row (SQLite: the whole database) until the
 # transaction ends, so two writers never get the same number, and a rolled
@@ -141,9 +144,10 @@ def add_system(room_id: int, text: str) -> Message:
 
 def history(
     room_id: int, before: int | None = None, after: int | None = None
-) -> tuple[list[Message], bool]:
+) -> tuple[list[StoredMessage], bool]:
     """Return one page of a room's history, oldest first, and whether more
-    lie beyond it.
+    lie beyond it. The messages are rows with Message's attributes (read
+    without the ORM's unit of work: a join reads up to 200 of them).
 
     Default: the newest page; `before`: the page just older than that message
     id (more = older ones remain). Such a page holds the last
@@ -154,10 +158,10 @@ def history(
     newer ones remain), for catching up after a reconnect.
     """
     limit = current_app.config["BAITHAK_HISTORY_PAGE"]
-    stmt = sa.select(Message).where(Message.room_id == room_id)
+    stmt = sa.select(*Message.__table__.c).where(Message.room_id == room_id)
     if after is not None:
         stmt = stmt.where(Message.id > after).order_by(Message.id)
-        rows = list(db.session.execute(stmt.limit(limit + 1)).scalars())
+        rows = db.session.execute(stmt.limit(limit + 1)).all()
         return rows[:limit], len(rows) > limit
     if before is not None:
         stmt = stmt.where(Message.id < before)
@@ -167,14 +171,14 @@ def history(
     if boundary is not None:
         newest_first = newest_first.where(Message.id >= boundary)
     cap = limit + current_app.config["BAITHAK_HISTORY_NOTICES"]
-    rows = list(db.session.execute(newest_first.limit(cap)).scalars())
+    rows = db.session.execute(newest_first.limit(cap)).all()
     if not rows:
         return [], False
     older = stmt.where(Message.id < rows[-1].id).with_only_columns(Message.id)
     return rows[::-1], db.session.execute(older.limit(1)).first() is not None
 
 
-def to_payload(message: Message) -> dict[str, Any]:
+def to_payload(message: StoredMessage) -> dict[str, Any]:
     """Return the wire form of a stored message (see docs/protocol.md).
 
     Text and system messages: {"id", "seq", "kind", "username", "text",
