@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from baithak import create_app
 from baithak.extensions import db, socketio
@@ -38,9 +41,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 
 @pytest.fixture
 def app(tmp_path):
-    """Create the app on a temporary SQLite file with the schema and global room."""
+    """The app on a temporary SQLite file with the schema and global room."""
+    with new_app(tmp_path) as made:
+        yield made
+
+
+@contextmanager
+def new_app(tmp_path, **overrides: Any) -> Iterator[Flask]:
+    """Create a testing app (with config `overrides`) on a new SQLite file in
+    `tmp_path`, with the schema and the global room; dispose of it after."""
     app = create_app(
-        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/test.sqlite3"}
+        "testing",
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/test.sqlite3", **overrides},
     )
     with app.app_context():
         db.create_all()

@@ -11,9 +11,8 @@ from baithak import create_app
 from baithak.config import DEFAULT_LIMITS
 from baithak.extensions import db, socketio
 from baithak.models import Message, Room
-from baithak.services.rooms import ensure_global_room
 
-from .conftest import ChatSocket
+from .conftest import ChatSocket, new_app
 
 
 class Clock:
@@ -49,19 +48,8 @@ def clock(monkeypatch):
 @pytest.fixture
 def limited_app(tmp_path, clock):
     """The app with the production default limits (testing turns them off)."""
-    app = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite3",
-            **DEFAULT_LIMITS,
-        },
-    )
-    with app.app_context():
-        db.create_all()
-        ensure_global_room()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    with new_app(tmp_path, **DEFAULT_LIMITS) as app:
+        yield app
 
 
 @pytest.fixture
