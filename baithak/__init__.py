@@ -12,7 +12,7 @@ from engineio.payload import Payload
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import security, socketjson
+from . import security, socketguard, socketjson
 from .config import CONFIGS
 from .extensions import csrf, db, login_manager, migrate, socketio
 from .services import ratelimit, writer
@@ -86,7 +86,7 @@ def create_app(
         max_http_buffer_size=app.config["BAITHAK_MAX_PAYLOAD_BYTES"],
         json=socketjson,
     )
-    _treat_star_as_unknown(socketio.server)
+    socketguard.install(socketio.server)
     if not app.config["BAITHAK_WEBSOCKET_DEFLATE"]:
         app.wsgi_app = NoWebsocketDeflate(app.wsgi_app)
         if socketio.server.eio.async_mode == "eventlet":
@@ -102,28 +102,6 @@ def create_app(
     # The request's size stays capped by max_http_buffer_size.
     Payload.max_decode_packets = app.config["BAITHAK_MAX_POLLING_PACKETS"]
     return app
-
-
-def _treat_star_as_unknown(server: Any) -> None:
-    """Make a client's event *named* "*" reach the catch-all as an unknown event.
-
-    python-socketio (5.18, pinned) finds the catch-all handler, registered as
-    "*", under that name and calls it as if for its own event, without the
-    name; Flask-SocketIO's wrapper then takes the client's first argument for
-    the sid, so the event got no ack at all, or ('', 400). Found by the fuzz
-    test (tests/test_fuzz.py).
-    """
-    find_handler = server._get_event_handler
-
-    def get_event_handler(event: Any, namespace: str, args: tuple) -> Any:
-        if event != "*":
-            return find_handler(event, namespace, args)
-        # None is no handler's name: the lookup falls through to the
-        # catch-all and passes the name first, which is then set back.
-        handler, args = find_handler(None, namespace, args)
-        return handler, ("*", *args[1:]) if handler is not None else args
-
-    server._get_event_handler = get_event_handler
 
 
 def _configure_logging(app: Flask) -> None:

@@ -16,6 +16,10 @@ DEFAULT_LIMITS = {
     "BAITHAK_RATELIMIT_JOIN_IP": "50/second;300/minute",
     "BAITHAK_RATELIMIT_CREATE_ROOM": "5/minute;30/day",
     "BAITHAK_RATELIMIT_CREATE_ROOM_IP": "60/minute;300/day",
+    # History pages (scrolling up, catching up after a reconnect: 50 messages
+    # a page): a flood of them would queue megabytes of replies.
+    "BAITHAK_RATELIMIT_HISTORY": "10/second;300/minute",
+    "BAITHAK_RATELIMIT_HISTORY_IP": "100/second;3000/minute",
 }
 
 
@@ -67,6 +71,8 @@ class Config:
     BAITHAK_RATELIMIT_JOIN_IP = _limit("BAITHAK_RATELIMIT_JOIN_IP")
     BAITHAK_RATELIMIT_CREATE_ROOM = _limit("BAITHAK_RATELIMIT_CREATE_ROOM")
     BAITHAK_RATELIMIT_CREATE_ROOM_IP = _limit("BAITHAK_RATELIMIT_CREATE_ROOM_IP")
+    BAITHAK_RATELIMIT_HISTORY = _limit("BAITHAK_RATELIMIT_HISTORY")
+    BAITHAK_RATELIMIT_HISTORY_IP = _limit("BAITHAK_RATELIMIT_HISTORY_IP")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.
     SOCKETIO_ASYNC_MODE: str | None = None
@@ -122,6 +128,7 @@ class TestingConfig(Config):
     BAITHAK_RATELIMIT_SEND = BAITHAK_RATELIMIT_SEND_IP = ""
     BAITHAK_RATELIMIT_JOIN = BAITHAK_RATELIMIT_JOIN_IP = ""
     BAITHAK_RATELIMIT_CREATE_ROOM = BAITHAK_RATELIMIT_CREATE_ROOM_IP = ""
+    BAITHAK_RATELIMIT_HISTORY = BAITHAK_RATELIMIT_HISTORY_IP = ""
 
 
 class ProductionConfig(Config):

@@ -203,3 +203,13 @@ def test_limits_are_configurable_and_can_be_switched_off(tmp_path, clock):
 def test_a_bad_rule_is_refused_at_start(tmp_path):
     with pytest.raises(RuntimeError, match="BAITHAK_RATELIMIT_SEND: 'lots'"):
         create_app("testing", {"BAITHAK_RATELIMIT_SEND": "lots"})
+
+
+def test_history_requests_are_limited(open_socket, clock):
+    asha = open_socket()
+    asha.join("Asha")
+    codes = [asha.emit("loadHistory", {"after": 0})[1].get("code") for _ in range(12)]
+    assert codes[:10] == [None] * 10
+    assert codes[10:] == ["rate_limited"] * 2
+    clock.advance(1.5)
+    assert asha.emit("loadHistory", {"after": 0})[0] is None

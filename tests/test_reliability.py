@@ -241,3 +241,102 @@ def test_behind_a_trusted_proxy_limits_count_each_client(tmp_path):
         assert join_from("10.0.0.2", "Bela")[0] is None  # another client
         error, data = join_from("10.0.0.1", "Asha")
         assert data["code"] == "rate_limited", error
+
+
+@pytest.mark.parametrize(
+    "flood",
+    [
+        ("loadHistory", {"before": 10**9}),  # accepted, with a page each
+        ("noSuchEvent", 1),  # unknown
+        ("sendMessage", {"text": "again", "clientId": "resent-00001"}),  # re-sends
+    ],
+    ids=["history", "unknown", "resends"],
+)
+def test_no_event_flood_holds_up_the_others(tmp_path, flood):
+    event, payload = flood
+    with live_server(tmp_path, **DEFAULT_LIMITS) as server:
+        asha = Watcher(server.url, "Asha", "Flooded")
+        seed = socketio.Client(reconnection=False)
+        seed.connect(server.url, transports=["websocket"])
+        seed.call("join", {"username": "Seeder", "room": "Flooded"})
+        for n in range(5):
+            seed.call("sendMessage", f"{n} " + "z" * 1900)  # big history pages
+        seed.call("sendMessage", {"text": "again", "clientId": "resent-00001"})
+        stop = threading.Event()
+
+        def flood_it() -> None:
+            n = 0
+            while not stop.is_set() and n < 20000:
+                seed.emit(event, payload)  # never waits for the acks
+                n += 1
+
+        thread = threading.Thread(target=flood_it)
+        thread.start()
+        time.sleep(0.5)
+        delays = []
+        try:
+            for n in range(8):
+                text = f"normal {n}"
+                sent = time.monotonic()
+                assert asha.sio.call("sendMessage", text, timeout=10)[0] is None
+                while text not in asha.arrived and time.monotonic() < sent + 10:
+                    time.sleep(0.002)
+                delays.append(asha.arrived[text] - sent)
+                time.sleep(0.25)
+        finally:
+            stop.set()
+            thread.join()
+        seed.disconnect()
+        asha.sio.disconnect()
+        log = server.log()
+    assert max(delays) < FLOOD_DELAY_BOUND_S, delays
+    assert "Traceback" not in log
+    assert "WORKER TIMEOUT" not in log
+
+
+LOGIN_BURST = """
+import re, sys, threading, requests
+url = sys.argv[1]
+def attempt(n):
+    http = requests.Session()
+    page = http.get(url + "/auth/login", timeout=10).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    http.post(url + "/auth/login", timeout=60, data={
+        "csrf_token": token, "username": "nobody%d" % n, "password": "wrong"})
+attempt(-1)
+print("warm", flush=True)
+threads = [threading.Thread(target=attempt, args=(n,)) for n in range(30)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+"""
+
+
+def test_logins_do_not_hold_up_the_chat(tmp_path):
+    """Each password check is ~100 ms of scrypt; they run off the event loop.
+    The burst comes from another process, as an attacker's would."""
+    import subprocess
+    import sys
+
+    with live_server(tmp_path) as server:
+        asha = Watcher(server.url, "Asha", "Busy")
+        burst = subprocess.Popen(
+            [sys.executable, "-c", LOGIN_BURST, server.url],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert burst.stdout.readline().strip() == "warm"
+        time.sleep(0.3)  # 30 logins under way: ~3 s of hashing in all
+        delays = []
+        for n in range(6):
+            text = f"during the logins {n}"
+            sent = time.monotonic()
+            assert asha.sio.call("sendMessage", text, timeout=10)[0] is None
+            while text not in asha.arrived and time.monotonic() < sent + 10:
+                time.sleep(0.002)
+            delays.append(asha.arrived[text] - sent)
+            time.sleep(0.2)
+        still_hashing = burst.poll() is None
+        burst.wait(60)
+        asha.sio.disconnect()
+    assert still_hashing, "the logins were over before the messages: no proof"
+    assert max(delays) < FLOOD_DELAY_BOUND_S, delays

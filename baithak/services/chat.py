@@ -240,14 +240,18 @@ def _send(member: Member, draft: Draft) -> Sent:
     return Sent(message)
 
 
-def history_page(sid: str, payload: object) -> tuple[list[msgs.StoredMessage], bool]:
+def history_page(
+    sid: str, payload: object, ip: str | None = None
+) -> tuple[list[msgs.StoredMessage], bool]:
     """Return a page of the joined room's history around a message id.
 
     `payload` is {"before": id} (older messages) or {"after": id} (newer ones);
     see messages.history. Raises ServiceError if not joined, or if the payload
-    is not exactly one of those (with before >= 1, after >= 0).
+    is not exactly one of those (with before >= 1, after >= 0), or the
+    connection is over its "history" rate limit.
     """
     member = _member(sid)
+    ratelimit.hit("history", Who(sid, member.user_id, ip))
     if isinstance(payload, dict) and len(payload) == 1:
         ((direction, anchor),) = payload.items()
         if (

@@ -28,11 +28,13 @@ ACTIONS = {
         "BAITHAK_RATELIMIT_CREATE_ROOM",
         "BAITHAK_RATELIMIT_CREATE_ROOM_IP",
     ),
+    "history": ("BAITHAK_RATELIMIT_HISTORY", "BAITHAK_RATELIMIT_HISTORY_IP"),
 }
 WHAT = {
     "send": "You are sending messages too fast",
     "join": "Too many joins",
     "create_room": "Too many new rooms",
+    "history": "Too many history requests",
 }
 
 

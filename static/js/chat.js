@@ -313,6 +313,10 @@
   /* Load every message after id `after`, page by page (after a reconnect). */
   function catchUp(after) {
     socket.timeout(10000).emit("loadHistory", { after }, (timeout, error, data) => {
+      if (error && data && data.code === "rate_limited") {
+        setTimeout(() => joined && catchUp(after), data.retryAfter * 1000);
+        return;
+      }
       if (timeout || error || !joined) return; // the next reconnect tries again
       keepingBottom(() => data.messages.forEach(insertMessage));
       if (data.hasMore && data.messages.length) catchUp(data.messages[data.messages.length - 1].id);
