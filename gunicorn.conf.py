@@ -6,6 +6,11 @@ worker: presence lives in the worker's memory (README, "Production").
 
 worker_class = "eventlet"  # removed in gunicorn 26: requirements pin 25.x
 workers = 1
+# Connections the worker serves at once (gunicorn's default: 1,000, which one
+# machine's idle sockets could fill); each is a file descriptor, so the
+# process's `ulimit -n` must allow as many. Per IP address:
+# BAITHAK_MAX_CONNECTIONS_PER_IP.
+worker_connections = 5000
 # After SIGTERM, baithak.shutdown closes every connection within ~5 s; this is
 # the bound on the whole stop.
 graceful_timeout = 10

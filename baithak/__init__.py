@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import security, socketguard, socketjson
 from .config import CONFIGS
 from .extensions import csrf, db, login_manager, migrate, socketio
-from .services import ratelimit, writer
+from .services import connections, ratelimit, writer
 from .services.presence import MemoryPresence
 from .transport import NoWebsocketDeflate, coalesce_websocket_writes
 
@@ -54,6 +54,7 @@ def create_app(
     app.extensions["baithak.presence"] = MemoryPresence()
     ratelimit.init_app(app)
     writer.init_app(app)
+    connections.init_app(app)
 
     from . import auth, cli, formlimits, rooms, shutdown, sqlite
 

@@ -56,6 +56,11 @@ class Config:
     # Compress websocket frames (permessage-deflate) when a browser offers it:
     # off, see baithak/transport.py.
     BAITHAK_WEBSOCKET_DEFLATE = os.environ.get("BAITHAK_WEBSOCKET_DEFLATE", "0") == "1"
+    # Socket.IO connections one IP address may hold at once (a school behind
+    # one router shares it; gunicorn.conf.py allows 5,000 in all). 0 = no cap.
+    BAITHAK_MAX_CONNECTIONS_PER_IP = int(
+        os.environ.get("BAITHAK_MAX_CONNECTIONS_PER_IP", "500")
+    )
     # Reverse proxies in front of the server whose X-Forwarded-For/-Proto/-Host
     # are trusted (werkzeug's ProxyFix): the per-IP rate limits then count the
     # real client, not the proxy. 0 = none (a classroom laptop).

@@ -213,3 +213,21 @@ def test_history_requests_are_limited(open_socket, clock):
     assert codes[10:] == ["rate_limited"] * 2
     clock.advance(1.5)
     assert asha.emit("loadHistory", {"after": 0})[0] is None
+
+
+def test_an_address_may_hold_only_so_many_connections(tmp_path):
+    with new_app(tmp_path, BAITHAK_MAX_CONNECTIONS_PER_IP=3) as app:
+
+        def connect_from(ip: str):
+            http = app.test_client()
+            http.environ_base["REMOTE_ADDR"] = ip
+            return socketio.test_client(app, flask_test_client=http)
+
+        held = [connect_from("10.7.7.7") for _ in range(3)]
+        assert all(sock.is_connected() for sock in held)
+        refused = connect_from("10.7.7.7")
+        assert not refused.is_connected()
+        assert connect_from("10.8.8.8").is_connected()  # another address
+        held[0].disconnect()
+        again = connect_from("10.7.7.7")
+        assert again.is_connected()  # a closed one frees its place

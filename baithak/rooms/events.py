@@ -20,12 +20,14 @@ from typing import Any
 
 from flask import request
 from flask_login import current_user
+from flask_socketio import ConnectionRefusedError
 
 from .. import shutdown
 from ..extensions import db, socketio
 from ..models import User
 from ..services import ServiceError, chat
 from ..services import messages as msgs
+from ..services.connections import get_connections
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,11 @@ def on_connect(*_args: Any) -> Ack:
     their session cookie); an *event* named "connect" is unknown."""
     if socketio.server.manager.is_connected(request.sid, "/"):
         return on_unknown("connect")  # connected already: a client-sent event
+    try:
+        get_connections().open(request.sid, request.remote_addr)
+    except ServiceError as exc:
+        log.info("connection refused from %s: %s", request.remote_addr, exc.code)
+        raise ConnectionRefusedError(exc.message) from None
     return None
 
 
@@ -119,6 +126,7 @@ def on_disconnect(reason: Any = None) -> Ack:
     if socketio.server.manager.is_connected(request.sid, "/"):
         # A client emitted an event named "disconnect"; the socket is still open.
         return on_unknown("disconnect")
+    get_connections().close(request.sid)
     if shutdown.stopping():
         return None  # the server is going away, not the person: no "has left!"
     try:

@@ -298,6 +298,7 @@
       setCanSend(true);
       renderPeople(lastUsers); // roomData came before the ack, when `me` was unknown
       showHistory(data.messages, data.hasMore, false);
+      hideOwnJoinNotice(data);
       if (rejoined) {
         // More than a page may have been said while we were away: fetch the gap.
         if (newestBefore !== null) catchUp(newestBefore);
@@ -308,6 +309,15 @@
       flush();
       input.focus();
     });
+  }
+
+  /* The history ends with our own "<name> has joined!" (so its seq has no
+   * gap); the others need it, the joiner has the welcome instead. */
+  function hideOwnJoinNotice(data) {
+    const own = data.messages[data.messages.length - 1];
+    if (!own || !own.system || own.text !== `${data.username} has joined!`) return;
+    const el = messagesEl.querySelector(`[data-id="${Number(own.id)}"]`);
+    if (el) el.hidden = true;
   }
 
   /* Load every message after id `after`, page by page (after a reconnect). */
@@ -337,8 +347,15 @@
     }
   });
 
-  socket.on("connect_error", () => {
-    setConnection(wasJoined ? "Reconnecting…" : "Cannot reach the server; retrying…");
+  socket.on("connect_error", (err) => {
+    if (socket.active) {
+      setConnection(wasJoined ? "Reconnecting…" : "Cannot reach the server; retrying…");
+    } else {
+      // Refused by the server (too many connections from this network): say
+      // why, and try again later rather than never.
+      setConnection(`${err.message} Trying again in 30 s…`);
+      setTimeout(() => socket.connect(), 30000);
+    }
   });
 
   socket.on("message", showLive);

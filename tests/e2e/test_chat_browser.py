@@ -33,6 +33,13 @@ def test_two_guests_chat_both_ways(browser, server, screenshot) -> None:
         expect(asha.locator(".message.system").last).to_have_text(
             re.compile("Ben has joined!")
         )
+        # The joiner has the welcome; its own notice is for the others.
+        expect(
+            ben.locator(".message.system", has_text="Ben has joined!")
+        ).to_be_hidden()
+        expect(
+            ben.locator(".message.system", has_text="Welcome to Maths!")
+        ).to_be_visible()
 
         send(asha, "Good morning, Ben")
         send(ben, "Morning, Asha!")
