@@ -35,6 +35,11 @@ class NoWebsocketDeflate:
         return self.app(environ, start_response)
 
 
+# What may wait for one client that does not read before it is dropped: many
+# full history pages, or minutes of a busy room.
+MAX_PENDING_BYTES = 4_000_000
+
+
 def text_frame(payload: bytes) -> bytes:
     """Return an unmasked, final websocket text frame (RFC 6455, 5.2) of `payload`."""
     length = len(payload)
@@ -49,7 +54,7 @@ def text_frame(payload: bytes) -> bytes:
 
 class CoalescingWebSocket:
     """eventlet's server-side websocket, but the frames one writer queues
-    together go out in one socket write.
+    together go out in one socket write, by one greenlet at a time.
 
     python-engineio's writer sends each queued packet with its own
     `send()`: one syscall per frame per recipient, the largest single cost of
@@ -64,25 +69,45 @@ class CoalescingWebSocket:
         self._ws = ws
         self._spawn = spawn  # eventlet.spawn: runs the write once we yield
         self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._flushing = False  # one writing greenlet per connection at most
         self._error: BaseException | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ws, name)
 
     def send(self, message: str | bytes, **kw: Any) -> None:
-        """Queue a text message for the next write; binary goes out now."""
+        """Queue a text message for the next write; binary goes out now.
+
+        Raises the last write's error, or ConnectionError when more than
+        MAX_PENDING_BYTES wait for a client that does not read (python-
+        engineio then closes the connection).
+        """
         if self._error is not None:
             raise self._error
         if not isinstance(message, str) or kw:
             self._flush()
             self._ws.send(message, **kw)
             return
-        if not self._pending:
-            self._spawn(self._flush)
-        self._pending.append(text_frame(message.encode()))
+        frame = text_frame(message.encode())
+        self._pending.append(frame)
+        self._pending_bytes += len(frame)
+        if self._pending_bytes > MAX_PENDING_BYTES:
+            self._error = ConnectionError("the client is not reading")
+            raise self._error
+        if not self._flushing:
+            self._flushing = True
+            self._spawn(self._flush_all)
+
+    def _flush_all(self) -> None:
+        try:
+            while self._pending and self._error is None:
+                self._flush()
+        finally:
+            self._flushing = False
 
     def _flush(self) -> None:
-        frames, self._pending = self._pending, []
+        frames, self._pending, self._pending_bytes = self._pending, [], 0
         if not frames or self._error is not None:
             return
         try:

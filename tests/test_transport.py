@@ -108,3 +108,31 @@ def test_a_failed_write_stops_the_next_send():
 def test_everything_else_is_the_websocket_itself():
     ws = FakeWebSocket()
     assert CoalescingWebSocket(ws, Later()).environ is ws.environ
+
+
+def test_a_client_that_does_not_read_is_dropped_not_buffered_forever():
+    from baithak.transport import MAX_PENDING_BYTES
+
+    coalescing = CoalescingWebSocket(FakeWebSocket(), Later())  # never flushed
+    chunk = "42[" + "x" * 100_000 + "]"
+    with pytest.raises(ConnectionError):
+        for _ in range(MAX_PENDING_BYTES // len(chunk) + 2):
+            coalescing.send(chunk)
+    with pytest.raises(ConnectionError):
+        coalescing.send("42[more]")
+
+
+def test_one_writer_per_connection_while_a_write_is_under_way():
+    ws, later = FakeWebSocket(), Later()
+    coalescing = CoalescingWebSocket(ws, later)
+    coalescing.send("42[a]")
+    coalescing.send("42[b]")
+    assert len(later.spawned) == 1
+    later.run()
+    coalescing.send("42[c]")
+    assert len(later.spawned) == 1  # the first write ended: a new one for "c"
+    later.run()
+    assert ws.writes == [
+        text_frame(b"42[a]") + text_frame(b"42[b]"),
+        text_frame(b"42[c]"),
+    ]

@@ -143,3 +143,63 @@ def test_a_clash_with_another_process_finds_the_stored_message(app, room_id):
     finally:
         writer._stored = saved
     assert (again.id, duplicate) == (first.id, True)
+
+
+def test_a_writer_answers_after_its_own_batch_not_the_later_ones(
+    app, room_id, monkeypatch
+):
+    """The lead writes one batch, then hands on: its ack never waits behind
+    batches that arrived after its own."""
+    hold = [threading.Event(), threading.Event()]  # one per batch, in order
+    started = [threading.Event(), threading.Event()]
+    real = writer._insert
+    calls = []
+
+    def insert(conn, draft):
+        n = len(calls)
+        calls.append(n)
+        if n < 2:
+            started[n].set()
+            assert hold[n].wait(10)
+        return real(conn, draft)
+
+    monkeypatch.setattr(writer, "_insert", insert)
+    with app.app_context():
+        the_writer = writer.get_writer()
+    done: dict[str, object] = {}
+
+    def send(name: str) -> None:
+        with app.app_context():
+            done[name] = the_writer.write(Draft(room_id, "text", name, name))
+
+    first = threading.Thread(target=send, args=("first",))
+    first.start()
+    assert started[0].wait(10)  # the first batch is being written
+    second = threading.Thread(target=send, args=("second",))
+    second.start()
+    hold[0].set()  # the first batch ends; the second one starts, and is held
+    assert started[1].wait(10)
+    first.join(5)
+    assert "first" in done, "the first sender waited for the later batch"
+    hold[1].set()
+    second.join(5)
+    assert done["second"][0].seq == 2
+
+
+def test_a_batch_killed_midway_does_not_stop_the_writer(app, room_id, monkeypatch):
+    class Killed(BaseException):
+        """What eventlet's GreenletExit or a Timeout is: not an Exception."""
+
+    real = writer.MessageWriter._write
+
+    def dies_once(self, batch):
+        monkeypatch.setattr(writer.MessageWriter, "_write", real)
+        raise Killed
+
+    monkeypatch.setattr(writer.MessageWriter, "_write", dies_once)
+    with app.app_context():
+        the_writer = writer.get_writer()
+        with pytest.raises(Killed):
+            the_writer.write(Draft(room_id, "text", "A", "lost"))
+        message, _ = the_writer.write(Draft(room_id, "text", "A", "after"))
+    assert message.seq == 1

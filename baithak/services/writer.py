@@ -4,9 +4,10 @@ transaction and one fsync per batch instead of per message, and nobody's ack
 waits for more than the batch it is in.
 
 Written with SQLAlchemy Core on a connection per batch (the ORM's unit of
-work cost ~3x as much per message, measured in bench/). Under eventlet the
-writer is whichever handler finds no batch under way (it yields once, so
-that the messages already received join its batch); under threads the same,
+work cost ~3x as much per message, measured in bench/). The writer is
+whichever handler finds no batch under way: it yields once (so that the
+messages already received join its batch), writes that one batch, and hands
+the lead to the first message queued meanwhile. Under threads the same,
 behind a lock. No background task: nothing to start or stop with the app.
 """
 
@@ -23,6 +24,9 @@ from ..models import Message, now_ms
 from .messages import NEXT_SEQ
 
 MESSAGES = Message.__table__
+# How long a message waits for its batch before its sender gets an error (s);
+# the client sends it again with the same clientId, stored once either way.
+WAIT_LIMIT_S = 30.0
 INSERT = sa.insert(MESSAGES).returning(MESSAGES.c.id)
 BY_CLIENT_ID = sa.select(MESSAGES).where(
     MESSAGES.c.room_id == sa.bindparam("rid"),
@@ -47,8 +51,11 @@ class Draft:
 @dataclass
 class _Job:
     draft: Draft
+    # Set once: the job is written (finished), or it is to lead the next batch.
     # Called, not bound here: under eventlet, threading is green once patched.
-    done: threading.Event = field(default_factory=lambda: threading.Event())
+    wake: threading.Event = field(default_factory=lambda: threading.Event())
+    leads: bool = False
+    finished: bool = False
     message: Message | None = None
     duplicate: bool = False
     error: BaseException | None = None
@@ -74,36 +81,53 @@ class MessageWriter:
         job = _Job(draft)
         with self._lock:
             self._queue.append(job)
-            lead = not self._writing
-            self._writing = self._writing or lead
-        if lead:
-            socketio.sleep(0)  # let messages already received join this batch
-            self._write_batches()
-        job.done.wait()
+            if not self._writing:
+                self._writing = job.leads = True
+        if not job.leads and not job.wake.wait(WAIT_LIMIT_S):
+            raise RuntimeError("the message writer did not answer in time")
+        if not job.finished:  # handed the lead: our job is first in the queue
+            self._lead_one_batch()
         if job.error is not None:
             raise job.error
         assert job.message is not None
         return job.message, job.duplicate
 
-    def _write_batches(self) -> None:
-        while True:
+    def _lead_one_batch(self) -> None:
+        """Write what is queued as one batch, then hand the lead to the first
+        job queued meanwhile: each writer writes one batch only, so nobody's
+        ack waits behind batches that came after its own."""
+        batch: list[_Job] = []
+        try:
+            socketio.sleep(0)  # let messages already received join this batch
             with self._lock:
                 batch, self._queue = self._queue, []
-                if not batch:
-                    self._writing = False
-                    return
-            try:
-                self._write(batch)
-            except sa.exc.IntegrityError:
-                # Another process stored one of these client ids meanwhile:
-                # one transaction each, so only that one finds its duplicate.
-                for job in batch:
-                    self._write_one_by_one(job)
-            except Exception as exc:  # handed to each waiter
-                for job in batch:
-                    job.error = exc
+            self._write_batch(batch)
+        except BaseException as exc:  # even GreenletExit: nobody waits forever
             for job in batch:
-                job.done.set()
+                job.error = job.error or exc
+            raise
+        finally:
+            for job in batch:
+                job.finished = True
+                job.wake.set()
+            with self._lock:
+                if self._queue:
+                    self._queue[0].leads = True
+                    self._queue[0].wake.set()
+                else:
+                    self._writing = False
+
+    def _write_batch(self, batch: list[_Job]) -> None:
+        try:
+            self._write(batch)
+        except sa.exc.IntegrityError:
+            # Another process stored one of these client ids meanwhile: one
+            # transaction each, so only that one finds its duplicate.
+            for job in batch:
+                self._write_one_by_one(job)
+        except Exception as exc:  # handed to each waiter
+            for job in batch:
+                job.error = exc
 
     def _write_one_by_one(self, job: _Job) -> None:
         job.message, job.error = None, None

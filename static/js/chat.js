@@ -33,6 +33,10 @@
   let pendingUnstored = []; // the welcome arrives before the join ack's history
   let newestId = null;    // id of the newest message shown
   let newestSeq = null;   // its per-room sequence number (a jump means a gap)
+  // Everything up to this message (id, seq) is shown, with no gap: catching
+  // up always starts here, and only a finished catch-up moves it past a hole.
+  let complete = null;
+  let catchingUp = false;
   let oldestId = null;    // id of the oldest message shown
   let hasMore = false;    // older history exists on the server
   let loadingOlder = false;
@@ -178,10 +182,10 @@
 
   /* A live message; a jump in its room's seq means we missed one: fetch it. */
   function showLive(msg) {
-    const gap = joined && msg.seq !== undefined && newestSeq != null && msg.seq > newestSeq + 1;
-    const after = newestId;
     keepingBottom(() => insertMessage(msg));
-    if (gap) catchUp(after);
+    if (msg.seq === undefined || complete === null) return;
+    if (msg.seq === complete.seq + 1) complete = { id: msg.id, seq: msg.seq };
+    else if (msg.seq > complete.seq + 1 && joined) catchUp();
   }
 
   /* Show a page of history; `older` says it was asked for by scrolling up, so
@@ -261,8 +265,6 @@
   function join(attempt) {
     setConnection(wasJoined ? "Reconnecting…" : "Joining…");
     joining = true;
-    // Taken now: live messages may arrive (and move newestId) before the ack.
-    const newestBefore = newestId;
     socket.emit("join", wanted, (error, data) => {
       joining = false;
       const unstored = pendingUnstored;
@@ -300,9 +302,12 @@
       showHistory(data.messages, data.hasMore, false);
       hideOwnJoinNotice(data);
       if (rejoined) {
-        // More than a page may have been said while we were away: fetch the gap.
-        if (newestBefore !== null) catchUp(newestBefore);
+        // More than a page may have been said while we were away: fetch all
+        // of it, from the last message before which nothing is missing.
+        catchUp();
       } else {
+        const last = data.messages[data.messages.length - 1];
+        complete = last ? { id: last.id, seq: last.seq } : { id: 0, seq: 0 };
         unstored.forEach(showLive); // the welcome, once
         outbox.forEach(showPending); // left from before a reload
       }
@@ -320,16 +325,29 @@
     if (el) el.hidden = true;
   }
 
-  /* Load every message after id `after`, page by page (after a reconnect). */
-  function catchUp(after) {
-    socket.timeout(10000).emit("loadHistory", { after }, (timeout, error, data) => {
-      if (error && data && data.code === "rate_limited") {
-        setTimeout(() => joined && catchUp(after), data.retryAfter * 1000);
+  /* Load every message after the last one before which nothing is missing,
+   * page by page; on a failure try again while joined (a re-join starts one
+   * anyway). Only then is everything up to the newest shown complete. */
+  function catchUp() {
+    if (catchingUp || complete === null || !joined) return;
+    catchingUp = true;
+    socket.timeout(10000).emit("loadHistory", { after: complete.id }, (timeout, error, data) => {
+      catchingUp = false;
+      if (!joined) return; // the re-join catches up again, from `complete`
+      if (timeout || error) {
+        const wait = data && data.retryAfter ? data.retryAfter * 1000 : 2000;
+        setTimeout(catchUp, wait);
         return;
       }
-      if (timeout || error || !joined) return; // the next reconnect tries again
       keepingBottom(() => data.messages.forEach(insertMessage));
-      if (data.hasMore && data.messages.length) catchUp(data.messages[data.messages.length - 1].id);
+      const last = data.messages[data.messages.length - 1];
+      if (last) complete = { id: last.id, seq: last.seq };
+      if (data.hasMore) {
+        catchUp();
+      } else if (newestSeq != null && newestSeq > complete.seq) {
+        // What arrived live meanwhile is newer than the page: nothing between.
+        complete = { id: newestId, seq: newestSeq };
+      }
     });
   }
 
@@ -460,7 +478,7 @@
         const seen = hasMessage(data.id);
         sent(item.clientId);
         // A duplicate is not broadcast again: fetch it if we never saw it.
-        if (!seen) catchUp(Math.max(0, data.id - 1));
+        if (!seen) catchUp();
         flush();
       }
     });
