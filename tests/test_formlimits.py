@@ -3,34 +3,26 @@
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack
 
 import pytest
 
-from baithak import create_app
-from baithak.extensions import db
 from baithak.formlimits import wait_text
-from baithak.services.rooms import ensure_global_room
 
-from .conftest import PASSWORD, AuthActions
+from .conftest import PASSWORD, AuthActions, new_app
 from .test_pages import page_text
 from .test_security import config_from_env
 
 
 @pytest.fixture
 def limited(tmp_path):
-    """Return a factory: an app (testing config) with `limits` set, and a client."""
+    """Return a factory: an app (testing config) with `limits` set."""
+    with ExitStack() as apps:
 
-    def make(**limits: str):
-        app = create_app(
-            "testing",
-            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite3", **limits},
-        )
-        with app.app_context():
-            db.create_all()
-            ensure_global_room()
-        return app
+        def make(**limits: str):
+            return apps.enter_context(new_app(tmp_path, **limits))
 
-    return make
+        yield make
 
 
 def client_from(app, address: str):

@@ -146,6 +146,20 @@ class Watcher:
     def _on_message(self, payload: dict) -> None:
         self.arrived.setdefault(payload.get("text", ""), time.monotonic())
 
+    def delays(self, label: str, count: int, pause: float) -> list[float]:
+        """Send `count` messages `pause` s apart; return each one's time (s)
+        from sending to coming back from the server."""
+        measured = []
+        for n in range(count):
+            text = f"{label} {n}"
+            sent = time.monotonic()
+            assert self.sio.call("sendMessage", text, timeout=10)[0] is None
+            while text not in self.arrived and time.monotonic() < sent + 10:
+                time.sleep(0.002)
+            measured.append(self.arrived[text] - sent)
+            time.sleep(pause)
+        return measured
+
 
 def test_a_flooding_client_cannot_delay_the_others(tmp_path):
     with live_server(tmp_path, **DEFAULT_LIMITS) as server:
@@ -167,17 +181,8 @@ def test_a_flooding_client_cannot_delay_the_others(tmp_path):
         thread = threading.Thread(target=flood)
         thread.start()
         time.sleep(0.5)  # the flood is on
-        delays = []
         try:
-            for n in range(20):
-                text = f"normal {n}"
-                sent = time.monotonic()
-                assert asha.sio.call("sendMessage", text, timeout=5)[0] is None
-                deadline = sent + 5
-                while text not in asha.arrived and time.monotonic() < deadline:
-                    time.sleep(0.002)
-                delays.append(asha.arrived[text] - sent)
-                time.sleep(0.25)  # within Asha's own 5/second
+            delays = asha.delays("normal", 20, 0.25)  # within Asha's own 5/second
         finally:
             stop.set()
             thread.join()
@@ -273,16 +278,8 @@ def test_no_event_flood_holds_up_the_others(tmp_path, flood):
         thread = threading.Thread(target=flood_it)
         thread.start()
         time.sleep(0.5)
-        delays = []
         try:
-            for n in range(8):
-                text = f"normal {n}"
-                sent = time.monotonic()
-                assert asha.sio.call("sendMessage", text, timeout=10)[0] is None
-                while text not in asha.arrived and time.monotonic() < sent + 10:
-                    time.sleep(0.002)
-                delays.append(asha.arrived[text] - sent)
-                time.sleep(0.25)
+            delays = asha.delays("normal", 8, 0.25)
         finally:
             stop.set()
             thread.join()
@@ -326,15 +323,7 @@ def test_logins_do_not_hold_up_the_chat(tmp_path):
         )
         assert burst.stdout.readline().strip() == "warm"
         time.sleep(0.3)  # 30 logins under way: ~3 s of hashing in all
-        delays = []
-        for n in range(6):
-            text = f"during the logins {n}"
-            sent = time.monotonic()
-            assert asha.sio.call("sendMessage", text, timeout=10)[0] is None
-            while text not in asha.arrived and time.monotonic() < sent + 10:
-                time.sleep(0.002)
-            delays.append(asha.arrived[text] - sent)
-            time.sleep(0.2)
+        delays = asha.delays("during the logins", 6, 0.2)
         still_hashing = burst.poll() is None
         burst.wait(60)
         asha.sio.disconnect()
