@@ -11,6 +11,7 @@ from baithak import create_app
 from baithak.config import DEFAULT_LIMITS
 from baithak.extensions import db, socketio
 from baithak.models import Message, Room
+from baithak.services.ratelimit import ACTIONS, setting_names
 
 from .conftest import ChatSocket, new_app
 
@@ -231,3 +232,8 @@ def test_an_address_may_hold_only_so_many_connections(tmp_path):
         held[0].disconnect()
         again = connect_from("10.7.7.7")
         assert again.is_connected()  # a closed one frees its place
+
+
+def test_every_action_has_both_limits_configured():
+    for action in ACTIONS:
+        assert set(setting_names(action)) <= set(DEFAULT_LIMITS), action

@@ -20,22 +20,20 @@ from limits import RateLimitItem, parse_many, storage, strategies
 
 from . import ServiceError
 
-# action -> (config key for one connection or account, config key per IP)
+# Each action's refusal. Its limits are the settings BAITHAK_RATELIMIT_<ACTION>
+# (one account, or one guest connection) and BAITHAK_RATELIMIT_<ACTION>_IP.
 ACTIONS = {
-    "send": ("BAITHAK_RATELIMIT_SEND", "BAITHAK_RATELIMIT_SEND_IP"),
-    "join": ("BAITHAK_RATELIMIT_JOIN", "BAITHAK_RATELIMIT_JOIN_IP"),
-    "create_room": (
-        "BAITHAK_RATELIMIT_CREATE_ROOM",
-        "BAITHAK_RATELIMIT_CREATE_ROOM_IP",
-    ),
-    "history": ("BAITHAK_RATELIMIT_HISTORY", "BAITHAK_RATELIMIT_HISTORY_IP"),
-}
-WHAT = {
     "send": "You are sending messages too fast",
     "join": "Too many joins",
     "create_room": "Too many new rooms",
     "history": "Too many history requests",
 }
+
+
+def setting_names(action: str) -> tuple[str, str]:
+    """Return the config keys of `action`'s limits: (own, per IP)."""
+    own = f"BAITHAK_RATELIMIT_{action.upper()}"
+    return own, f"{own}_IP"
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,7 @@ class RateLimits:
                         for r, k in refused)  # fmt: skip
             retry = max(1, math.ceil(reset - time.time()))
             raise ServiceError(
-                f"{WHAT[action]}; try again in {retry} s.",
+                f"{ACTIONS[action]}; try again in {retry} s.",
                 "rate_limited",
                 details={"retryAfter": retry},
             )
@@ -94,8 +92,8 @@ def init_app(app: Flask) -> None:
     stops the start instead of failing each event.
     """
     rules = {
-        action: tuple(_rules(app, key) for key in keys)
-        for action, keys in ACTIONS.items()
+        action: tuple(_rules(app, key) for key in setting_names(action))
+        for action in ACTIONS
     }
     app.extensions["baithak.ratelimit"] = RateLimits(
         app.config["RATELIMIT_STORAGE_URI"], rules
