@@ -1,4 +1,5 @@
-"""Database models: User, Room and Message (SQLAlchemy 2.x typed mappings)."""
+"""Database models: users, rooms with their memberships, bans, mutes, invites
+and audit log, and messages (SQLAlchemy 2.x typed mappings)."""
 
 from __future__ import annotations
 
@@ -31,21 +32,124 @@ class User(UserMixin, db.Model):
     created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)
 
 
+# Room kinds. A public room is listed and open to all; a private room and a
+# direct conversation (two accounts) only to their members.
+PUBLIC, PRIVATE, DIRECT = "public", "private", "direct"
+# Roles in a room, most powerful first.
+OWNER, MODERATOR, MEMBER = "owner", "moderator", "member"
+
+
 class Room(db.Model):
-    """A chat room; `name_key` is the trimmed, case-folded name used for lookups."""
+    """A chat room.
+
+    `name_key` (the trimmed, case-folded name) is set for public rooms only:
+    public rooms are found by name, private rooms and direct conversations by
+    id, invite or join code, so guessing a private room's name finds nothing.
+    `dm_key` is "<smaller user id>:<larger user id>" for a direct conversation.
+    `join_code` is a short code a teacher can read aloud (services.rooms).
+    """
 
     __tablename__ = "rooms"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(48))
-    name_key: Mapped[str] = mapped_column(sa.String(192), unique=True)
-    is_private: Mapped[bool] = mapped_column(default=False)
+    name_key: Mapped[str | None] = mapped_column(sa.String(192), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default=PUBLIC)
+    # Guests may come in with the join code (private rooms; public ones are open).
+    guests_welcome: Mapped[bool] = mapped_column(default=False)
+    join_code: Mapped[str | None] = mapped_column(sa.String(8), unique=True)
+    dm_key: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
     # The seq of the room's newest message; the next one gets last_seq + 1.
     last_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)
 
     created_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_private(self) -> bool:
+        """True for private rooms and direct conversations (members only)."""
+        return self.kind != PUBLIC
+
+
+class Membership(db.Model):
+    """An account's membership of a room, with its role there (owner,
+    moderator or member). Guests are never members: they are let in per
+    connection (public rooms, or a join code where guests are welcome)."""
+
+    __tablename__ = "memberships"
+
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(16), default=MEMBER)
+    created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)
+
+    user: Mapped[User] = relationship()
+
+
+class RoomBan(db.Model):
+    """Someone who may not enter a room. `subject` is "u:<user id>" for an
+    account or "g:<folded name>" for a guest (see services.access.Subject)."""
+
+    __tablename__ = "room_bans"
+
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"), primary_key=True)
+    subject: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(32))  # as shown when banned
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)
+
+
+class RoomMute(db.Model):
+    """Someone who may not post in a room until `until` (ms since the epoch);
+    `subject` as for RoomBan."""
+
+    __tablename__ = "room_mutes"
+
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"), primary_key=True)
+    subject: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(32))
+    until: Mapped[int] = mapped_column(sa.BigInteger)
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)
+
+
+class Invite(db.Model):
+    """An invite link to a room: /invite/<token>. Times in ms since the epoch;
+    `expires_at` and `max_uses` None mean no limit."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"), index=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)
+    expires_at: Mapped[int | None] = mapped_column(sa.BigInteger)
+    max_uses: Mapped[int | None]
+    uses: Mapped[int] = mapped_column(default=0)
+    revoked_at: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+    created_by: Mapped[User | None] = relationship()
+
+
+class AuditEntry(db.Model):
+    """One moderation or settings action in a room: who did what to whom, when
+    (ms since the epoch). `detail` is a short human-readable note."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (sa.Index("ix_audit_entries_room_id_id", "room_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(sa.String(32))
+    action: Mapped[str] = mapped_column(sa.String(32))
+    target: Mapped[str | None] = mapped_column(sa.String(64))
+    detail: Mapped[str | None] = mapped_column(sa.String(256))
+    created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)
 
 
 class Message(db.Model):
@@ -81,3 +185,6 @@ class Message(db.Model):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)
+    # Set (ms since the epoch) when deleted: text and coordinates are erased,
+    # the row and its seq stay, so history shows "message deleted", no gap.
+    deleted_at: Mapped[int | None] = mapped_column(sa.BigInteger)

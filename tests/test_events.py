@@ -55,9 +55,11 @@ def test_join_welcomes_joiner_and_announces_to_others(connect):
         "roomData",
         {
             "room": "Global",
+            "roomId": 1,
+            "kind": "public",
             "users": [
-                {"username": "Asha", "guest": True},
-                {"username": "Bela", "guest": True},
+                {"username": "Asha", "guest": True, "role": None},
+                {"username": "Bela", "guest": True, "role": None},
             ],
         },
     )
@@ -180,8 +182,8 @@ def test_room_data_marks_guests(connect, user_client):
     guest.emit("join", {"username": "Bela", "room": "Global"})
     (room_data,) = guest.received("roomData")
     assert room_data["users"] == [
-        {"username": "Alice", "guest": False},
-        {"username": "Bela", "guest": True},
+        {"username": "Alice", "guest": False, "role": "member"},
+        {"username": "Bela", "guest": True, "role": None},
     ]
 
 
@@ -510,7 +512,8 @@ def test_disconnect_announces_leaving(connect):
     assert left[0] == "message"
     assert left[1]["text"] == "Bela has left!"
     assert left[1]["system"] is True
-    assert room_data == ("roomData", {"room": "Global", "users": room_data[1]["users"]})
+    assert room_data[0] == "roomData"
+    assert room_data[1]["room"] == "Global"
     assert users(room_data[1]) == ["Asha"]
     # The name is free again.
     assert connect().join("bela")["username"] == "bela"

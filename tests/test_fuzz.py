@@ -400,7 +400,9 @@ def fuzz_one(name: Any, args: tuple, joined: bool) -> tuple[Any, dict, list]:
 def test_fuzz_join(args, joined):
     error, data, (before, after, _) = fuzz_one("join", args, joined)
     if error is None:
-        assert set(data) == {"room", "roomId", "username", "messages", "hasMore"}
+        assert set(data) == {
+            "room", "roomId", "kind", "role", "can", "username", "messages", "hasMore"
+        }  # fmt: skip
         assert after[1] - before[1] in (0, 1)  # at most the room it created
 
 

@@ -1,12 +1,17 @@
 """Socket.IO handlers for the chat, default namespace "/".
 
 Client -> server (every event is acked; see docs/protocol.md):
-    join {username, room}   -> ack(null, {room, roomId, username, messages, hasMore})
+    join {username, room} or {username, roomId} or {username, code}
+                            -> ack(null, {room, roomId, kind, role, can, username,
+                                          messages, hasMore})
+    myRooms                 -> ack(null, {rooms: [{id, title, kind, role, online}]})
+    openDirect {username}   -> ack(null, {roomId, room})
     sendMessage text or {text, clientId} -> ack(null, {id, seq, duplicate})
     sendLocation {latitude, longitude[, clientId]}
                             -> ack(null, {id, seq, duplicate, url})
     loadHistory {before} or {after} -> ack(null, {messages, hasMore})
-Server -> client: message, locationMessage, roomData (emitted by services.chat);
+Server -> client: message, locationMessage, roomData, myRooms (emitted by
+services.chat);
 shutdown (baithak.shutdown) when the server is stopping.
 Errors: ack("<human-readable error>", {"code": "<stable code>", ...details}).
 """
@@ -25,9 +30,11 @@ from flask_socketio import ConnectionRefusedError
 from .. import shutdown
 from ..extensions import db, socketio
 from ..models import User
-from ..services import ServiceError, chat
+from ..services import ServiceError, access, chat
 from ..services import messages as msgs
 from ..services.connections import get_connections
+from ..services.ratelimit import Who
+from ..services.rooms import my_rooms, open_direct, room_title, user_key
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +63,8 @@ def acked(handler: Callable[..., Any]) -> Callable[..., Ack]:
     return wrapper
 
 
-def _user() -> User | None:
+def current_account() -> User | None:
+    """Return the connection's account (its session cookie), or None: a guest."""
     return current_user if current_user.is_authenticated else None
 
 
@@ -68,12 +76,37 @@ def on_join(payload: Any = None) -> dict[str, Any]:
         raise ServiceError("Join needs {username, room}.", "invalid_payload")
     result = chat.join(
         request.sid,
-        _user(),
+        current_account(),
         payload.get("username"),
         payload.get("room"),
         request.remote_addr,
+        room_id=payload.get("roomId"),
+        code=payload.get("code"),
     )
     return result.to_ack()
+
+
+@socketio.on("myRooms")
+@acked
+def on_my_rooms(_payload: Any = None) -> dict[str, Any]:
+    """An account asks for the rooms it is a member of (a guest gets none)."""
+    user = current_account()
+    return {"rooms": [r.to_payload() for r in my_rooms(user)] if user else []}
+
+
+@socketio.on("openDirect")
+@acked
+def on_open_direct(payload: Any = None) -> dict[str, Any]:
+    """An account opens (or creates) its direct conversation with another."""
+    user = current_account()
+    if user is None:
+        raise ServiceError("Log in to send direct messages.", "login_required")
+    if not isinstance(payload, dict):
+        raise ServiceError("openDirect needs {username}.", "invalid_payload")
+    who = Who(request.sid, user.id, request.remote_addr)
+    room = open_direct(user, payload.get("username"), who)
+    chat.emit_my_rooms(access.roles(room.id))
+    return {"roomId": room.id, "room": room_title(room, user.id)}
 
 
 @socketio.on("sendMessage")
@@ -110,6 +143,9 @@ def on_connect(*_args: Any) -> Ack:
     except ServiceError as exc:
         log.info("connection refused from %s: %s", request.remote_addr, exc.code)
         raise ConnectionRefusedError(exc.message) from None
+    user = current_account()
+    if user is not None:  # for what concerns the account: its room list, removals
+        socketio.server.enter_room(request.sid, user_key(user.id), namespace="/")
     return None
 
 

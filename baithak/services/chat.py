@@ -7,18 +7,27 @@ identity explicitly; they never read the request, the session or current_user.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ..extensions import db, socketio
 from ..models import Message, Room, User, now_ms
-from . import ServiceError, ratelimit
+from . import ServiceError, access, ratelimit
 from . import messages as msgs
 from .accounts import check_guests_allowed, name_owned_by_account
 from .names import SYSTEM_NAME, check_display_name, check_room_name, fold
 from .presence import Member, get_presence
 from .ratelimit import Who
-from .rooms import find_room, get_or_create_room, room_key
+from .rooms import (
+    find_by_code,
+    find_room,
+    get_or_create_room,
+    my_rooms,
+    room_key,
+    room_title,
+    user_key,
+)
 from .writer import Draft, get_writer
 
 NOT_JOINED = "Join a room first."
@@ -32,12 +41,16 @@ class JoinResult:
     member: Member
     history: list[msgs.StoredMessage]
     has_more: bool
+    role: str | None = None
 
     def to_ack(self) -> dict[str, Any]:
         """Return the join ack's data (see docs/protocol.md)."""
         return {
-            "room": self.room.name,
+            "room": room_title(self.room, self.member.user_id),
             "roomId": self.room.id,
+            "kind": self.room.kind,
+            "role": self.role,
+            "can": access.allowed(self.room, self.role),
             "username": self.member.name,
             "messages": [msgs.to_payload(m) for m in self.history],
             "hasMore": self.has_more,
@@ -76,32 +89,69 @@ def check_guest_can_join(raw_username: object, raw_room: object) -> str:
     return name
 
 
+def find_target(
+    user: User | None,
+    raw_room: object,
+    room_id: object = None,
+    code: object = None,
+    who: Who | None = None,
+) -> tuple[Room, bool]:
+    """Return the room a join means, and whether it came by join code.
+
+    By `code` (a room's join code), by `room_id` (any room; whether one may
+    enter is check_entry's), else by name: the public room `raw_room`,
+    created if new. Raises ServiceError: "bad_code", NOT_FOUND for an id no
+    room has, or what get_or_create_room raises.
+    """
+    if code is not None:
+        room = find_by_code(code)
+        if room is None:
+            raise ServiceError("That join code is not valid.", "bad_code")
+        return room, True
+    if room_id is not None:
+        if isinstance(room_id, bool) or not isinstance(room_id, int):
+            raise access.not_found()
+        room = db.session.get(Room, room_id) if 0 < room_id < 2**63 else None
+        if room is None:
+            raise access.not_found()
+        return room, False
+    return get_or_create_room(raw_room, creator=user, who=who), False
+
+
 def join(
     sid: str,
     user: User | None,
     raw_username: object,
     raw_room: object,
     ip: str | None = None,
+    room_id: object = None,
+    code: object = None,
 ) -> JoinResult:
     """Put connection `sid` (from address `ip`) in a room, leaving the one it
-    was in.
+    was in. The room is the public one named `raw_room` (created if new), or
+    the room with id `room_id`, or the one whose join `code` this is (see
+    find_target); an account that enters becomes a member (access.admit).
 
     Emits: `message` (welcome) to the joiner; a stored system `message`
     "<name> has joined!" to the others (once per person, not per tab);
     `roomData` to everyone in the room. Raises ServiceError for an invalid name
-    or room ("Username and room are required!", ...), a name already present
+    or room ("Username and room are required!", ...), a room one may not enter
+    (access.check_entry: "Room not found." for a private room one is not a
+    member of, exactly as for one that does not exist), a name already present
     ("Username is in use!") or a rate limit (joins, new rooms); the
     connection's current room is then kept.
     """
     who = Who(sid, user.id if user else None, ip)
     ratelimit.hit("join", who)
     name = chat_name(user, raw_username)
-    room = get_or_create_room(raw_room, creator=user, who=who)
+    room, via_code = find_target(user, raw_room, room_id, code, who)
+    access.check_entry(room, user, name, via_code)
     presence = get_presence()
     current = presence.get(sid)
     if current is not None and current.room_id == room.id and current.key == fold(name):
         recent, has_more = msgs.history(room.id)  # already there: change nothing
-        return JoinResult(room, current, recent, has_more)
+        role = access.role_of(room.id, current.user_id)
+        return JoinResult(room, current, recent, has_more, role)
     member = Member(sid, room.id, name, user.id if user else None)
     move = presence.add(member)
     previous, previous_gone = move.previous, move.previous_gone
@@ -115,6 +165,7 @@ def join(
         # Both notices in one transaction, before anything is emitted: a failure
         # here leaves no trace but the error ack.
         left = _stage_left(previous) if previous and previous_gone else None
+        role, new_member = access.admit(room, user)
         joined = msgs.add_system(room.id, f"{name} has joined!") if move.first else None
         # Read after our own notice: the joiner's history has every seq up to
         # it, so the next live message shows no false gap.
@@ -130,11 +181,13 @@ def join(
         raise
     if previous is not None:
         _emit_left(previous, left, stays)
-    _system_to(sid, f"Welcome to {room.name}!")
+    _system_to(sid, f"Welcome to {room_title(room, member.user_id)}!")
     if joined is not None:
         _broadcast(joined, skip_sid=sid)
     emit_room_data(room.id)
-    return JoinResult(room, member, recent, has_more)
+    if new_member:
+        emit_my_rooms([user.id])
+    return JoinResult(room, member, recent, has_more, role)
 
 
 def leave(sid: str) -> Member | None:
@@ -194,6 +247,7 @@ def send_text(sid: str, payload: object, ip: str | None = None) -> Sent:
     member = _member(sid)
     raw_text, client_id = msgs.unpack_text(payload)
     ratelimit.hit("send", Who(member.sid, member.user_id, ip))
+    access.check_not_muted(member.room_id, member.user_id, member.name)
     text = msgs.check_text(raw_text)
     return _send(member, Draft(member.room_id, "text", member.name, text,
                                member.user_id, client_id=client_id))  # fmt: skip
@@ -211,6 +265,7 @@ def send_location(sid: str, payload: object, ip: str | None = None) -> Sent:
         payload.get("clientId") if isinstance(payload, dict) else None
     )
     ratelimit.hit("send", Who(member.sid, member.user_id, ip))
+    access.check_not_muted(member.room_id, member.user_id, member.name)
     lat, lon = msgs.check_coordinates(payload)
     url = msgs.MAPS_URL.format(latitude=lat, longitude=lon)
     draft = Draft(
@@ -270,15 +325,43 @@ def history_page(
 
 
 def emit_room_data(room_id: int) -> None:
-    """Emit `roomData` {room, users: [{username, guest}]} to everyone in the room."""
+    """Emit `roomData` {room, roomId, kind, users: [{username, guest, role}]}
+    to everyone in the room (role: "owner", "moderator", "member", or None
+    for a guest)."""
     room = db.session.get(Room, room_id)
     if room is None:
         return
+    roles = access.roles(room_id)
     users = [
-        {"username": m.name, "guest": m.user_id is None}
+        {
+            "username": m.name,
+            "guest": m.user_id is None,
+            "role": roles.get(m.user_id) if m.user_id is not None else None,
+        }
         for m in get_presence().people(room_id)
     ]
-    socketio.emit("roomData", {"room": room.name, "users": users}, to=room_key(room_id))
+    data = {"room": room.name, "roomId": room.id, "kind": room.kind, "users": users}
+    socketio.emit("roomData", data, to=room_key(room_id))
+
+
+def emit_my_rooms(user_ids: Iterable[int]) -> None:
+    """Emit `myRooms` {rooms: [...]} to every connection of each of these
+    accounts, whose rooms changed (one added, renamed or gone), so their
+    sidebars show it."""
+    for user_id in user_ids:
+        user = db.session.get(User, user_id)
+        if user is not None:
+            rooms = [r.to_payload() for r in my_rooms(user)]
+            socketio.emit("myRooms", {"rooms": rooms}, to=user_key(user_id))
+
+
+def current_room(sid: str) -> Room:
+    """Return the room connection `sid` has joined; raise ServiceError
+    ("not_joined") if none (or it was deleted meanwhile)."""
+    room = db.session.get(Room, _member(sid).room_id)
+    if room is None:
+        raise ServiceError(NOT_JOINED, "not_joined")
+    return room
 
 
 def _member(sid: str) -> Member:

@@ -185,6 +185,7 @@ def to_payload(message: StoredMessage) -> dict[str, Any]:
     "createdAt"} plus "system": true for system ones and "guest": bool for the
     others, and "clientId" when the sender gave one;
     location messages carry "url", "latitude" and "longitude" instead of "text".
+    A deleted message has "deleted": true and neither text nor location.
     """
     payload: dict[str, Any] = {}
     if message.id is not None:
@@ -196,6 +197,8 @@ def to_payload(message: StoredMessage) -> dict[str, Any]:
         "username": message.username,
         "createdAt": message.created_at,
     }
+    if message.deleted_at is not None:  # erased: only that it was there remains
+        return payload | {"deleted": True, "guest": message.user_id is None}
     if message.kind == "location":
         payload["url"] = message.text
         payload["latitude"] = message.latitude

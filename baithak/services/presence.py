@@ -75,6 +75,10 @@ class Presence(Protocol):
     def people(self, room_id: int) -> list[Member]:
         """Return one member per person in the room, in order of joining."""
 
+    def members(self, room_id: int) -> list[Member]:
+        """Return every connection's member in the room (a person with two
+        tabs there twice), in order of joining."""
+
     def counts(self) -> dict[int, int]:
         """Return {room_id: number of people online} for rooms with anyone in them."""
 
@@ -127,12 +131,15 @@ class MemoryPresence:
         with self._lock:
             return self._by_sid.get(sid)
 
+    def members(self, room_id: int) -> list[Member]:
+        """See Presence.members."""
+        with self._lock:
+            return sorted(self._rooms.get(room_id, {}).values(), key=_join_order)
+
     def people(self, room_id: int) -> list[Member]:
         """See Presence.people."""
-        with self._lock:
-            members = sorted(self._rooms.get(room_id, {}).values(), key=_join_order)
         first: dict[str, Member] = {}
-        for member in members:
+        for member in self.members(room_id):
             first.setdefault(member.key, member)
         return list(first.values())
 

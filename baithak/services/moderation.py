@@ -1,0 +1,360 @@
+"""Room moderation: kick, ban, mute, delete messages, roles, rename, delete.
+
+Each action checks the actor's role (access.require and, for actions on a
+person, access.check_outranks), makes its change and its audit entry in one
+transaction, and then pushes the result live: `removed` to the connections
+taken out, stored notices, `roomData`, `messageDeleted`, `membership`,
+`myRooms`. Socket handlers (rooms/moderation_events.py) and the room
+settings pages call these same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from ..extensions import db, socketio
+from ..models import (
+    MEMBER,
+    MODERATOR,
+    OWNER,
+    PRIVATE,
+    PUBLIC,
+    AuditEntry,
+    Invite,
+    Membership,
+    Message,
+    Room,
+    RoomBan,
+    RoomMute,
+    User,
+    now_ms,
+)
+from . import ServiceError, access, audit, chat
+from . import messages as msgs
+from .access import Subject
+from .names import check_room_name, fold
+from .presence import Member, get_presence
+from .rooms import find_room, room_key, room_title
+
+MAX_MUTE_MINUTES = 7 * 24 * 60  # a week
+
+
+def _target(room: Room, actor: User, action: str, raw_name: object):
+    """Return (actor's role, subject, subject's role) for an action on a
+    person, refusing one the actor may not take or may not take on them."""
+    actor_role = access.require(room, actor, action)
+    subject = access.find_subject(raw_name)
+    if subject.user_id == actor.id:
+        raise ServiceError("You cannot do that to yourself.", "forbidden")
+    subject_role = access.role_of(room.id, subject.user_id)
+    access.check_outranks(actor_role, subject_role)
+    return actor_role, subject, subject_role
+
+
+def _not_in_room(subject: Subject) -> ServiceError:
+    return ServiceError(f"{subject.name} is not in this room.", "not_in_room")
+
+
+def remove_connections(
+    room_id: int,
+    which: Callable[[Member], bool],
+    reason: str,
+    text: str,
+    by: str | None = None,
+) -> list[Member]:
+    """Take every connection in the room that `which` picks out of it now:
+    each gets `removed` {roomId, room, reason, by, text}, then leaves the
+    Socket.IO room. Stores nothing and emits no roomData (the caller does)."""
+    presence = get_presence()
+    room = db.session.get(Room, room_id)
+    gone = []
+    for member in presence.members(room_id):
+        if not which(member):
+            continue
+        presence.remove(member.sid)
+        title = room_title(room, member.user_id) if room else ""
+        payload = {"roomId": room_id, "room": title, "reason": reason,
+                   "by": by, "text": text}  # fmt: skip
+        socketio.emit("removed", payload, to=member.sid)
+        socketio.server.leave_room(member.sid, room_key(room_id), namespace="/")
+        gone.append(member)
+    return gone
+
+
+def _is(subject: Subject) -> Callable[[Member], bool]:
+    return lambda m: Subject.of(m.user_id, m.name).key == subject.key
+
+
+def _announce(room_id: int, text: str) -> Message:
+    """Stage a stored system notice (the caller commits, then broadcasts)."""
+    return msgs.add_system(room_id, text)
+
+
+def _broadcast(notice: Message) -> None:
+    socketio.emit("message", msgs.to_payload(notice), to=room_key(notice.room_id))
+
+
+def _drop_membership(room_id: int, user_id: int | None) -> bool:
+    if user_id is None:
+        return False
+    membership = db.session.get(Membership, (room_id, user_id))
+    if membership is None:
+        return False
+    db.session.delete(membership)
+    return True
+
+
+def kick(room: Room, actor: User, raw_name: object) -> Subject:
+    """Take someone out of the room now (all their connections) and end their
+    membership; in a public room they may come back. Raises ServiceError:
+    NOT_FOUND/"forbidden" (access), "not_in_room" (neither present nor a member)."""
+    _, subject, _ = _target(room, actor, "kick", raw_name)
+    return _remove(room, actor, subject, "kicked", ban=False)
+
+
+def ban(room: Room, actor: User, raw_name: object) -> Subject:
+    """Kick someone (if there) and keep them out until unbanned; works on
+    someone not present too. Raises ServiceError as `kick` (but not
+    "not_in_room")."""
+    _, subject, _ = _target(room, actor, "ban", raw_name)
+    return _remove(room, actor, subject, "banned", ban=True)
+
+
+def _remove(
+    room: Room, actor: User, subject: Subject, reason: str, ban: bool
+) -> Subject:
+    present = any(_is(subject)(m) for m in get_presence().members(room.id))
+    was_member = _drop_membership(room.id, subject.user_id)
+    if ban:
+        if access.is_banned(room.id, subject.key):
+            raise ServiceError(f"{subject.name} is banned already.", "already")
+        db.session.add(RoomBan(room_id=room.id, subject=subject.key,
+                               name=subject.name, by_id=actor.id))  # fmt: skip
+    elif not present and not was_member:
+        raise _not_in_room(subject)
+    verb = "banned" if ban else "removed"
+    notice = _announce(room.id, f"{subject.name} was {verb} by {actor.display_name}.")
+    audit.record(room.id, actor, "ban" if ban else "kick", subject.name)
+    db.session.commit()
+    title = room.name
+    text = (
+        f"{actor.display_name} banned you from {title}."
+        if ban
+        else f"{actor.display_name} removed you from {title}."
+    )
+    remove_connections(room.id, _is(subject), reason, text, by=actor.display_name)
+    _broadcast(notice)
+    chat.emit_room_data(room.id)
+    if subject.user_id is not None and was_member:
+        chat.emit_my_rooms([subject.user_id])
+    return subject
+
+
+def unban(room: Room, actor: User, raw_name: object) -> Subject:
+    """Lift a ban (the person is not re-added as a member). Raises
+    ServiceError: access refusals, "not_banned"."""
+    access.require(room, actor, "unban")
+    subject = access.find_subject(raw_name)
+    entry = db.session.get(RoomBan, (room.id, subject.key))
+    if entry is None:
+        raise ServiceError(f"{subject.name} is not banned here.", "not_banned")
+    db.session.delete(entry)
+    audit.record(room.id, actor, "unban", subject.name)
+    db.session.commit()
+    return subject
+
+
+def mute(
+    room: Room, actor: User, raw_name: object, minutes: object
+) -> tuple[Subject, int]:
+    """Stop someone posting for `minutes` (an int, 1..MAX_MUTE_MINUTES);
+    return the subject and when the mute ends (ms since the epoch). A new
+    mute replaces an old one. Raises ServiceError: access refusals,
+    "invalid_payload" (minutes), "not_in_room" (neither present nor a member)."""
+    _, subject, subject_role = _target(room, actor, "mute", raw_name)
+    if (
+        isinstance(minutes, bool)
+        or not isinstance(minutes, int)
+        or not 1 <= minutes <= MAX_MUTE_MINUTES
+    ):
+        raise ServiceError(f"Mute for 1-{MAX_MUTE_MINUTES} minutes.", "invalid_payload")
+    present = any(_is(subject)(m) for m in get_presence().members(room.id))
+    if not present and subject_role is None:
+        raise _not_in_room(subject)
+    until = now_ms() + minutes * 60_000
+    entry = db.session.get(RoomMute, (room.id, subject.key))
+    if entry is None:
+        entry = RoomMute(room_id=room.id, subject=subject.key)
+        db.session.add(entry)
+    entry.name, entry.until, entry.by_id = subject.name, until, actor.id
+    span = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    notice = _announce(
+        room.id, f"{subject.name} was muted for {span} by {actor.display_name}."
+    )
+    audit.record(room.id, actor, "mute", subject.name, span)
+    db.session.commit()
+    _broadcast(notice)
+    return subject, until
+
+
+def unmute(room: Room, actor: User, raw_name: object) -> Subject:
+    """End someone's mute now. Raises ServiceError: access refusals, "not_muted"."""
+    _target(room, actor, "unmute", raw_name)
+    subject = access.find_subject(raw_name)
+    entry = db.session.get(RoomMute, (room.id, subject.key))
+    if entry is None or entry.until <= now_ms():
+        raise ServiceError(f"{subject.name} is not muted.", "not_muted")
+    db.session.delete(entry)
+    notice = _announce(room.id, f"{subject.name} may post again.")
+    audit.record(room.id, actor, "unmute", subject.name)
+    db.session.commit()
+    _broadcast(notice)
+    return subject
+
+
+def delete_message(room: Room, actor: User, message_id: object) -> Message:
+    """Erase a message's text and location for everyone (the row and its seq
+    stay); the room gets `messageDeleted`. Raises ServiceError: access
+    refusals, "not_found" (no such message in this room, or deleted already)."""
+    access.require(room, actor, "delete_message")
+    message = None
+    if isinstance(message_id, int) and not isinstance(message_id, bool):
+        message = (
+            db.session.get(Message, message_id) if 0 < message_id < 2**63 else None
+        )
+    if message is None or message.room_id != room.id or message.deleted_at:
+        raise ServiceError("No such message in this room.", "not_found")
+    message.text, message.latitude, message.longitude = "", None, None
+    message.deleted_at = now_ms()
+    audit.record(room.id, actor, "delete_message", message.username,
+                 f"message #{message.seq}")  # fmt: skip
+    db.session.commit()
+    socketio.emit(
+        "messageDeleted", {"id": message.id, "seq": message.seq}, to=room_key(room.id)
+    )
+    return message
+
+
+def set_role(room: Room, actor: User, raw_name: object, role: object) -> Subject:
+    """Make a member a moderator ("promote": owner and moderators) or a
+    moderator a member ("demote": the owner). Raises ServiceError: access
+    refusals, "invalid_payload" (role), "not_in_room" (not a member; guests
+    cannot be moderators), "already"."""
+    if role not in (MODERATOR, MEMBER):
+        raise ServiceError('Role must be "moderator" or "member".', "invalid_payload")
+    action = "promote" if role == MODERATOR else "demote"
+    actor_role = access.require(room, actor, action)
+    subject = access.find_subject(raw_name)
+    membership = (
+        db.session.get(Membership, (room.id, subject.user_id))
+        if subject.user_id is not None
+        else None
+    )
+    if membership is None:
+        raise _not_in_room(subject)
+    if membership.role == role:
+        raise ServiceError(f"{subject.name} is a {role} already.", "already")
+    if action == "demote" or membership.role == OWNER:
+        access.check_outranks(actor_role, membership.role)
+    membership.role = role
+    audit.record(room.id, actor, action, subject.name)
+    db.session.commit()
+    payload = {"roomId": room.id, "role": role, "can": access.allowed(room, role)}
+    for member in get_presence().members(room.id):
+        if member.user_id == subject.user_id:
+            socketio.emit("membership", payload, to=member.sid)
+    chat.emit_room_data(room.id)
+    chat.emit_my_rooms([subject.user_id])
+    return subject
+
+
+def rename(room: Room, actor: User, raw_name: object) -> Room:
+    """Rename the room (a public room's new name must be free among public
+    rooms). Raises ServiceError: access refusals, name errors, "room_exists"."""
+    access.require(room, actor, "rename")
+    name = check_room_name(raw_name)
+    if room.kind == PUBLIC:
+        other = find_room(name)
+        if other is not None and other.id != room.id:
+            raise ServiceError(
+                "A room with that name already exists.", "room_exists"
+            ) from None
+        room.name_key = fold(name)
+    old, room.name = room.name, name
+    notice = _announce(room.id, f"{actor.display_name} renamed the room to {name}.")
+    audit.record(room.id, actor, "rename", None, f"{old} -> {name}")
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # taken meanwhile
+        db.session.rollback()
+        raise ServiceError(
+            "A room with that name already exists.", "room_exists"
+        ) from None
+    _broadcast(notice)
+    chat.emit_room_data(room.id)
+    chat.emit_my_rooms(access.roles(room.id))
+    return room
+
+
+def set_guests_welcome(room: Room, actor: User, welcome: bool) -> None:
+    """Let guests in with the join code (private rooms), or stop: guests in
+    the room then are taken out now. Raises ServiceError: access refusals,
+    "invalid" for a room that is not private."""
+    access.require(room, actor, "invite")
+    if room.kind != PRIVATE:
+        raise ServiceError("Only private rooms have a guest setting.", "invalid")
+    room.guests_welcome = bool(welcome)
+    audit.record(room.id, actor, "guests_welcome", None, "on" if welcome else "off")
+    db.session.commit()
+    if not welcome:
+        text = f"{room.name} is now for members only."
+        if remove_connections(room.id, lambda m: m.user_id is None, "guests_off",
+                              text, by=actor.display_name):  # fmt: skip
+            chat.emit_room_data(room.id)
+
+
+def delete_room(room: Room, actor: User) -> None:
+    """Delete the room with its messages, memberships, bans, mutes, invites
+    and audit log (owner only); everyone in it gets `removed` ("deleted")
+    and every member's sidebar updates. Raises ServiceError: access refusals,
+    and "invalid" for the global room."""
+    access.require(room, actor, "delete_room")
+    member_ids = list(access.roles(room.id))
+    room_id, name = room.id, room.name
+    for model in (Message, Membership, RoomBan, RoomMute, Invite, AuditEntry):
+        db.session.execute(sa.delete(model).where(model.room_id == room_id))
+    db.session.delete(room)
+    db.session.commit()
+    audit.log.info("room %s (%r) deleted by %s", room_id, name, actor.display_name)
+    text = f"{actor.display_name} deleted {name}."
+    remove_connections(room_id, lambda m: True, "deleted", text, by=actor.display_name)
+    chat.emit_my_rooms(member_ids)
+
+
+def members(room: Room, viewer: User) -> list[tuple[User, str]]:
+    """Return the room's members and roles, owner first then by name, for
+    those who may moderate (access "kick"). Raises access refusals."""
+    access.require(room, viewer, "kick")
+    rows = db.session.execute(
+        sa.select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.room_id == room.id)
+    ).all()
+    order = {OWNER: 0, MODERATOR: 1, MEMBER: 2}
+    return sorted(
+        ((u, r) for u, r in rows), key=lambda r: (order[r[1]], r[0].display_name_key)
+    )
+
+
+def bans(room: Room, viewer: User) -> list[RoomBan]:
+    """Return the room's bans, newest first, for those who may unban."""
+    access.require(room, viewer, "unban")
+    return list(
+        db.session.execute(
+            sa.select(RoomBan)
+            .where(RoomBan.room_id == room.id)
+            .order_by(RoomBan.created_at.desc())
+        ).scalars()
+    )
