@@ -95,3 +95,55 @@ def test_upgrade_numbers_existing_messages_per_room(fresh_app):
         ).all()
     assert [tuple(row) for row in seqs] == [(1, 1), (2, 1), (1, 2), (1, 3), (2, 2)]
     assert [tuple(row) for row in last][:3] == [("A", 3), ("B", 2), ("C", 0)]
+
+
+def test_upgrade_makes_creators_owners_and_private_rooms_nameless(fresh_app):
+    runner = fresh_app.test_cli_runner()
+    result = runner.invoke(args=["db", "upgrade", "f2facd06e221"])
+    assert result.exit_code == 0, result.output
+    with fresh_app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (id, username, username_key, display_name,"
+                " display_name_key, password_hash, created_at)"
+                " VALUES (7, 'rao', 'rao', 'Rao', 'rao', 'x', 0)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO rooms (id, name, name_key, is_private, last_seq,"
+                " created_by_id, created_at) VALUES"
+                " (1, 'Open', 'open', 0, 0, NULL, 0),"
+                " (2, 'Staff', 'staff', 1, 1, 7, 0)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO messages (room_id, seq, kind, username, text, created_at)"
+                " VALUES (2, 1, 'text', 'Rao', 'kept', 0)"
+            )
+        )
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with fresh_app.app_context(), db.engine.connect() as connection:
+        rooms = connection.execute(
+            sa.text("SELECT id, kind, name_key, join_code FROM rooms ORDER BY id")
+        ).all()
+        owners = connection.execute(
+            sa.text("SELECT room_id, user_id, role FROM memberships")
+        ).all()
+        texts = connection.execute(sa.text("SELECT text FROM messages")).scalars()
+        assert list(texts) == ["kept"]
+    (open_room, staff) = rooms
+    assert tuple(open_room) == (1, "public", "open", None)
+    assert staff[:3] == (2, "private", None) and len(staff[3]) == 6
+    assert [tuple(o) for o in owners] == [(2, 7, "owner")]
+    assert runner.invoke(args=["db", "check"]).exit_code == 0
+    # And back: the old schema, the private room still private.
+    result = runner.invoke(args=["db", "downgrade", "f2facd06e221"])
+    assert result.exit_code == 0, result.output
+    with fresh_app.app_context(), db.engine.connect() as connection:
+        back = connection.execute(
+            sa.text("SELECT id, is_private, name_key FROM rooms ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in back] == [(1, 0, "open"), (2, 1, "private-2")]
