@@ -304,6 +304,17 @@ def test_a_guest_is_banned_by_name(app, account, connect):
     assert guest.emit("join", {"username": "Someone", "room": "Open"})[0] is None
 
 
+def test_the_join_form_tells_a_banned_guest(app, account, connect, client):
+    rao = account("rao", "Rao")
+    make_room(app, rao, kind=PUBLIC, name="Open")
+    owner = connect(rao)
+    owner.emit("join", {"room": "Open"})
+    assert owner.emit("ban", {"username": "Troll"})[0] is None
+    response = client.post("/", data={"username": "troll", "room": "open"})
+    assert response.status_code == 200
+    assert "You are banned from this room." in response.get_data(as_text=True)
+
+
 def test_kick_of_someone_absent_says_so(classroom):
     error, data = classroom.sockets["owner"].emit("kick", {"username": "Nobody"})
     assert (error, data["code"]) == ("Nobody is not in this room.", "not_in_room")

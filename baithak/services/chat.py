@@ -84,8 +84,10 @@ def check_guest_can_join(raw_username: object, raw_room: object) -> str:
     """
     name = chat_name(None, raw_username)
     room = find_room(check_room_name(raw_room))
-    if room is not None and get_presence().name_taken(room.id, name, None):
-        raise ServiceError("Username is in use!", "name_in_use")
+    if room is not None:
+        access.check_entry(room, None, name, via_code=False)
+        if get_presence().name_taken(room.id, name, None):
+            raise ServiceError("Username is in use!", "name_in_use")
     return name
 
 
