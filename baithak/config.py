@@ -20,6 +20,10 @@ DEFAULT_LIMITS = {
     # a page): a flood of them would queue megabytes of replies.
     "BAITHAK_RATELIMIT_HISTORY": "10/second;300/minute",
     "BAITHAK_RATELIMIT_HISTORY_IP": "100/second;3000/minute",
+    # Moderation events (kick, mute...) and the room list: refused ones cost
+    # queries too, so a member spamming them is held back like any flood.
+    "BAITHAK_RATELIMIT_MODERATE": "5/second;120/minute",
+    "BAITHAK_RATELIMIT_MODERATE_IP": "50/second;1200/minute",
 }
 
 
@@ -78,6 +82,8 @@ class Config:
     BAITHAK_RATELIMIT_CREATE_ROOM_IP = _limit("BAITHAK_RATELIMIT_CREATE_ROOM_IP")
     BAITHAK_RATELIMIT_HISTORY = _limit("BAITHAK_RATELIMIT_HISTORY")
     BAITHAK_RATELIMIT_HISTORY_IP = _limit("BAITHAK_RATELIMIT_HISTORY_IP")
+    BAITHAK_RATELIMIT_MODERATE = _limit("BAITHAK_RATELIMIT_MODERATE")
+    BAITHAK_RATELIMIT_MODERATE_IP = _limit("BAITHAK_RATELIMIT_MODERATE_IP")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.
     SOCKETIO_ASYNC_MODE: str | None = None
@@ -134,6 +140,7 @@ class TestingConfig(Config):
     BAITHAK_RATELIMIT_JOIN = BAITHAK_RATELIMIT_JOIN_IP = ""
     BAITHAK_RATELIMIT_CREATE_ROOM = BAITHAK_RATELIMIT_CREATE_ROOM_IP = ""
     BAITHAK_RATELIMIT_HISTORY = BAITHAK_RATELIMIT_HISTORY_IP = ""
+    BAITHAK_RATELIMIT_MODERATE = BAITHAK_RATELIMIT_MODERATE_IP = ""
 
 
 class ProductionConfig(Config):

@@ -216,6 +216,16 @@ def test_history_requests_are_limited(open_socket, clock):
     assert asha.emit("loadHistory", {"after": 0})[0] is None
 
 
+def test_moderation_events_are_limited(open_socket, clock):
+    asha = open_socket()
+    asha.join("Asha")
+    codes = [asha.emit("kick", {"username": "Bela"})[1]["code"] for _ in range(7)]
+    # Refused as not allowed, but every one costs: the sixth in a second waits.
+    assert codes == ["forbidden"] * 5 + ["rate_limited"] * 2
+    clock.advance(1.5)
+    assert asha.emit("kick", {"username": "Bela"})[1]["code"] == "forbidden"
+
+
 def test_an_address_may_hold_only_so_many_connections(tmp_path):
     with new_app(tmp_path, BAITHAK_MAX_CONNECTIONS_PER_IP=3) as app:
 

@@ -23,14 +23,17 @@ from flask import request
 
 from ..extensions import socketio
 from ..models import Room, User
-from ..services import ServiceError, chat, moderation
+from ..services import ServiceError, chat, moderation, ratelimit
+from ..services.ratelimit import Who
 from .events import acked, current_account
 
 
 def _context(payload: Any) -> tuple[Room, User, dict[str, Any]]:
     """Return the joined room, the acting account and the payload as a dict."""
-    room = chat.current_room(request.sid)
     user = current_account()
+    ratelimit.hit("moderate", Who(request.sid, user.id if user else None,
+                                  request.remote_addr))  # fmt: skip
+    room = chat.current_room(request.sid)
     if user is None:
         raise ServiceError("You are not allowed to do that in this room.", "forbidden")
     return room, user, payload if isinstance(payload, dict) else {}

@@ -27,6 +27,7 @@ ACTIONS = {
     "join": "Too many joins",
     "create_room": "Too many new rooms",
     "history": "Too many history requests",
+    "moderate": "Too many moderation actions",
 }
 
 
