@@ -2,7 +2,7 @@
  * the one whose join ?code= it is (as ?username= for guests); shows messages
  * and people live, sends text and locations; moderators delete messages.
  * Helpers: ui.js, myrooms.js (the sidebar's rooms), people.js (the people
- * list and its menus). Protocol: docs/protocol.md. Everything a user typed
+ * list and its menus), moderation.js (deleting messages). Protocol: docs/protocol.md. Everything a user typed
  * is rendered as text (textContent), never as HTML. */
 (function () {
   "use strict";
@@ -59,7 +59,13 @@
     showError: showComposeError,
     openRoom: (id) => window.location.assign(roomUrl(id)),
   });
-  const myRooms = window.Baithak.createMyRooms(document.getElementById("my-rooms"), chat.dataset.chatUrl);
+  const myRooms = window.Baithak.createMyRooms({
+    section: document.getElementById("my-rooms"),
+    chatUrl: chat.dataset.chatUrl,
+    socket,
+    current: () => ({ id: roomId, online: joined ? lastUsers.length : null }),
+  });
+  const tools = window.Baithak.createMessageTools({ messagesEl, socket, showError: showComposeError });
 
   // Messages typed but not yet acknowledged, oldest first: {clientId, text,
   // createdAt}. Kept in sessionStorage, so a reload sends them still; each
@@ -129,8 +135,7 @@
     body.dir = "auto"; // each message takes its own direction (Urdu, Arabic, ...)
     body.title = fullFormat.format(date);
     if (msg.deleted) {
-      item.classList.add("deleted");
-      body.textContent = DELETED_TEXT;
+      tools.showAsDeleted(item, body);
     } else if (msg.url !== undefined) {
       const link = document.createElement("a");
       // Only ever link to the web; the server builds this URL, but trust nothing.
@@ -143,51 +148,13 @@
       body.textContent = msg.text;
     }
     item.append(meta, body);
-    if (msg.id !== undefined && !msg.system && !msg.deleted) item.append(deleteButton(msg.id));
+    if (msg.id !== undefined && !msg.system && !msg.deleted) item.append(tools.deleteButton(msg.id));
     return item;
-  }
-
-  // --- deleting messages (moderators) ------------------------------------------
-
-  const DELETED_TEXT = "Message deleted";
-
-  /* Every stored message has one; CSS shows it only to those who may delete
-   * (#messages.can-delete), on hover or focus. */
-  function deleteButton(id) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "delete-message";
-    button.title = "Delete message";
-    button.setAttribute("aria-label", "Delete message");
-    button.append(window.Baithak.icon("trash"));
-    button.addEventListener("click", () => {
-      button.disabled = true;
-      socket.timeout(10000).emit("deleteMessage", { id }, (timeout, error) => {
-        button.disabled = false;
-        if (timeout || error) showComposeError(timeout ? "No answer from the server; try again." : error);
-      });
-    });
-    return button;
-  }
-
-  /* A message erased by a moderator keeps its place, as "Message deleted". */
-  function markDeleted(id) {
-    const item = messagesEl.querySelector(`[data-id="${Number(id)}"]`);
-    if (!item || item.classList.contains("deleted")) return;
-    item.classList.add("deleted");
-    const body = item.querySelector(".body");
-    body.replaceChildren(DELETED_TEXT);
-    const button = item.querySelector(".delete-message");
-    if (button) {
-      // Keep the keyboard where it was: on the next message's button, if any.
-      if (document.activeElement === button) messagesEl.focus();
-      button.remove();
-    }
   }
 
   function setCan(list) {
     can = Array.isArray(list) ? list : [];
-    messagesEl.classList.toggle("can-delete", can.includes("delete_message"));
+    tools.setAllowed(can.includes("delete_message"));
   }
 
   /* Consecutive messages by one person within GROUP_MS show their name once. */
@@ -219,7 +186,7 @@
     }
     if (msg.clientId) sent(msg.clientId); // our own, now stored: no longer pending
     if (hasMessage(msg.id)) {
-      if (msg.deleted) markDeleted(msg.id); // erased while we were away
+      if (msg.deleted) tools.markDeleted(msg.id); // erased while we were away
       return;
     }
     const el = buildMessage(msg);
@@ -282,7 +249,7 @@
   function renderPeople(users) {
     lastUsers = users;
     people.render(users, { me, role: myRole, can, kind: roomKind, account: myRole !== null });
-    if (roomId !== null) myRooms.render(myRooms.rooms(), roomId, users.length);
+    myRooms.redraw();
   }
 
   /* The room's name in the sidebar, the tab and the message box; a private
@@ -380,7 +347,7 @@
       setConnection("");
       setCanSend(true);
       renderPeople(lastUsers); // roomData came before the ack, when `me` was unknown
-      if (myRole !== null) refreshMyRooms();
+      if (myRole !== null) myRooms.refresh();
       showHistory(data.messages, data.hasMore, false);
       hideOwnJoinNotice(data);
       if (rejoined) {
@@ -458,7 +425,7 @@
 
   socket.on("connect", () => {
     if (!removed) join(0);
-    else if (myRole !== null) refreshMyRooms(); // the sidebar still works
+    else if (myRole !== null) myRooms.refresh(); // the sidebar still works
   });
 
   socket.on("disconnect", (reason) => {
@@ -496,7 +463,7 @@
     if (roomKind !== "direct" && typeof data.room === "string" && roomId !== null) showTitle(data.room);
     renderPeople(data.users || []);
   });
-  socket.on("messageDeleted", (data) => data && markDeleted(data.id));
+  socket.on("messageDeleted", (data) => data && tools.markDeleted(data.id));
   // Our role here changed (made moderator, or member again).
   socket.on("membership", (data) => {
     if (!data || data.roomId !== roomId) return;
@@ -508,7 +475,6 @@
     if (!data || (roomId !== null && data.roomId !== roomId)) return;
     showRemoved(data);
   });
-  socket.on("myRooms", (data) => data && showMyRooms(data.rooms));
   // The server is stopping (a restart): it closes the connection next, and we
   // reconnect by ourselves once it is back.
   socket.on("shutdown", (data) => setConnection((data && data.text) || "The server is restarting…"));
@@ -536,31 +502,6 @@
     for (const item of outbox) setPendingState(item, "Not sent: you are no longer in this room.");
     showComposeError("");
     removedEl.querySelector("a").focus();
-  }
-
-  // --- your rooms (accounts) ---------------------------------------------------
-
-  const MY_ROOMS_REFRESH_MS = 30000; // online counts of the other rooms
-  let myRoomsTimer = null;
-
-  function showMyRooms(rooms) {
-    if (!Array.isArray(rooms)) return;
-    myRooms.render(rooms, roomId, joined ? lastUsers.length : null);
-  }
-
-  /* Ask for the list now, and again every so often while the tab is seen
-   * (pushes come when the list changes, not when people come and go). */
-  document.addEventListener("visibilitychange", () => {
-    if (!document.hidden && myRole !== null) refreshMyRooms();
-  });
-
-  function refreshMyRooms() {
-    clearTimeout(myRoomsTimer);
-    myRoomsTimer = setTimeout(refreshMyRooms, MY_ROOMS_REFRESH_MS);
-    if (!socket.connected || document.hidden) return;
-    socket.timeout(10000).emit("myRooms", (timeout, error, data) => {
-      if (!timeout && !error && data) showMyRooms(data.rooms);
-    });
   }
 
   // --- sending ----------------------------------------------------------------
