@@ -385,6 +385,7 @@
       login.href = url.pathname + url.search;
       login.hidden = false;
     }
+    peopleEl.previousElementSibling.hidden = true; // no "People" in no room
     joinError.hidden = false;
   }
 

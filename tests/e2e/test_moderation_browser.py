@@ -256,3 +256,58 @@ def test_join_errors_say_why_and_offer_a_way_on(browser, server, screenshot) -> 
     finally:
         owner.context.close()
         guest.context.close()
+
+
+def test_ban_asks_first_and_a_rename_shows_live(browser, server, screenshot) -> None:
+    rao, ben = owner_and_member(
+        browser, server, "Geography", ("rao4", "Mr Rao"), ("esha", "Esha")
+    )
+    try:
+        # A rename (the settings page's, here sent from a second tab) shows
+        # live in the title and in the sidebar of everyone in the room.
+        error = rao.evaluate(
+            """() => new Promise((resolve) => {
+                const s = io({ forceNew: true });
+                s.emit("join", { username: "", room: "Geography" }, () =>
+                    s.emit("renameRoom", { name: "Maps and Places" }, (error) => {
+                        s.disconnect();
+                        resolve(error);
+                    }));
+            })"""
+        )
+        assert error is None
+        for page in (rao, ben):
+            expect(page.locator("#room-title")).to_have_text("Maps and Places")
+            expect(page.locator("#my-rooms-list a[aria-current=page]")).to_have_text(
+                re.compile("Maps and Places")
+            )
+        link = ben.locator("#my-rooms-list a[aria-current=page]").get_attribute("href")
+        row = person(rao, "Esha")
+        toggle = row.get_by_role("button", name="Moderate Esha")
+        toggle.click()
+        # Escape closes the menu and gives the focus back.
+        rao.keyboard.press("Escape")
+        expect(row.locator(".person-actions")).to_have_count(0)
+        expect(toggle).to_be_focused()
+        rao.keyboard.press("Enter")
+        row.get_by_role("button", name="Ban…").click()
+        expect(row.locator(".confirm")).to_contain_text("Ban Esha?")
+        confirm = row.get_by_role("button", name="Ban", exact=True)
+        expect(confirm).to_be_focused()
+        screenshot(rao, "confirm")
+        confirm.click()
+        expect(ben.locator("#removed")).to_contain_text(
+            "Mr Rao banned you from Maps and Places."
+        )
+        expect(ben.locator("#removed-title")).to_have_text(
+            "You were banned from this room"
+        )
+        # (By id: ?room=Geography would now be a new room of the old name.)
+        ben.goto(server.url + link)
+        expect(ben.locator("#join-error-text")).to_have_text(
+            "You are banned from this room."
+        )
+        screenshot(ben, "banned")
+    finally:
+        rao.context.close()
+        ben.context.close()
