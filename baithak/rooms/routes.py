@@ -51,17 +51,22 @@ def index() -> str | Response:
 
 @bp.route("/chat")
 def chat_page() -> str | Response:
-    """The chat page; the client reads ?username=&room= and joins over Socket.IO."""
-    try:
-        room = check_room_name(request.args.get("room"))
-    except ServiceError:
-        return redirect(url_for("rooms.index"))
+    """The chat page; the client reads ?username= and ?room=, ?id= or ?code=
+    and joins over Socket.IO (whether it may enter is the join's answer)."""
+    room_id = request.args.get("id", type=int)
+    code = request.args.get("code", "").strip() or None
+    room = ""
+    if room_id is None and code is None:
+        try:
+            room = check_room_name(request.args.get("room"))
+        except ServiceError:
+            return redirect(url_for("rooms.index"))
     if not current_user.is_authenticated:
         if not guests_allowed():
             return redirect(url_for("auth.login", next=request.full_path))
         if not request.args.get("username"):
-            return redirect(url_for("rooms.index", room=room))
-    return render_template("rooms/chat.html", room=room)
+            return redirect(url_for("rooms.index", room=room or None))
+    return render_template("rooms/chat.html", room=room, room_id=room_id, code=code)
 
 
 @bp.route("/rooms", methods=["GET", "POST"])

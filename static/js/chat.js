@@ -1,7 +1,9 @@
-/* Baithak chat client: joins the room named in ?room= (as ?username= for guests),
- * shows messages and people live, sends text and locations.
- * Protocol: docs/protocol.md. Everything a user typed is rendered as text
- * (textContent), never as HTML. */
+/* Baithak chat client: joins the room named in ?room=, or the room ?id=, or
+ * the one whose join ?code= it is (as ?username= for guests); shows messages
+ * and people live, sends text and locations; moderators delete messages.
+ * Helpers: ui.js, myrooms.js (the sidebar's rooms), people.js (the people
+ * list and its menus), moderation.js (deleting messages). Protocol: docs/protocol.md. Everything a user typed
+ * is rendered as text (textContent), never as HTML. */
 (function () {
   "use strict";
 
@@ -18,9 +20,12 @@
   const locationButton = document.getElementById("location-button");
   const composeError = document.getElementById("compose-error");
   const joinError = document.getElementById("join-error");
+  const roomKindEl = document.getElementById("room-kind");
+  const removedEl = document.getElementById("removed");
+  const { fold, appendName } = window.Baithak;
 
   const params = new URLSearchParams(window.location.search);
-  const wanted = { username: params.get("username") || "", room: params.get("room") || chat.dataset.room };
+  const wanted = whichRoom();
   const NEAR_BOTTOM_PX = 80;
   const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
   const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -40,21 +45,57 @@
   let oldestId = null;    // id of the oldest message shown
   let hasMore = false;    // older history exists on the server
   let loadingOlder = false;
+  let roomId = null;      // the room's id, from the join ack
+  let roomKind = null;    // "public", "private" or "direct"
+  let myRole = null;      // ours there: "owner", "moderator", "member"; null: a guest
+  let can = [];           // the moderation actions our role allows there
+  let removed = false;    // a moderator took us out: no re-joining from this page
 
   const socket = io({ autoConnect: false });
+  const people = window.Baithak.createPeople({
+    listEl: peopleEl,
+    countEl: peopleCount,
+    socket,
+    showError: showComposeError,
+    openRoom: (id) => window.location.assign(roomUrl(id)),
+  });
+  const myRooms = window.Baithak.createMyRooms({
+    section: document.getElementById("my-rooms"),
+    chatUrl: chat.dataset.chatUrl,
+    socket,
+    current: () => ({ id: roomId, online: joined ? lastUsers.length : null }),
+  });
+  const tools = window.Baithak.createMessageTools({ messagesEl, socket, showError: showComposeError });
 
   // Messages typed but not yet acknowledged, oldest first: {clientId, text,
   // createdAt}. Kept in sessionStorage, so a reload sends them still; each
   // keeps its clientId, so a re-send after a lost ack is stored only once.
-  const OUTBOX_KEY = `baithak.outbox.${(wanted.room || "").normalize("NFKC").toLowerCase()}`;
-  let outbox = loadOutbox();
+  // One outbox per room: by name for ?room= (as before ids), else by id;
+  // a join by code learns the id from the ack.
+  let outboxKey = wanted.room !== undefined
+    ? `baithak.outbox.${fold(wanted.room)}`
+    : wanted.roomId !== undefined ? `baithak.outbox.id.${wanted.roomId}` : null;
+  let outbox = outboxKey ? loadOutbox() : [];
   let sending = false;    // outbox[0] is waiting for its ack
 
-  // --- rendering ----------------------------------------------------------
-
-  function fold(name) {
-    return (name || "").normalize("NFKC").toLowerCase();
+  /* The join payload the page asks for: ?id= (or data-room-id), ?code= (or
+   * data-code), else ?room= (or data-room). */
+  function whichRoom() {
+    const username = params.get("username") || "";
+    const id = Number.parseInt(params.get("id") || chat.dataset.roomId || "", 10);
+    if (Number.isSafeInteger(id) && id > 0) return { username, roomId: id };
+    const code = params.get("code") || chat.dataset.code;
+    if (code) return { username, code };
+    return { username, room: params.get("room") || chat.dataset.room || "" };
   }
+
+  function roomUrl(id) {
+    const url = new URL(chat.dataset.chatUrl, window.location.href);
+    url.searchParams.set("id", String(id));
+    return url.pathname + url.search;
+  }
+
+  // --- rendering ----------------------------------------------------------
 
   function isNearBottom() {
     return messagesEl.scrollHeight - messagesEl.scrollTop - messagesEl.clientHeight < NEAR_BOTTOM_PX;
@@ -69,21 +110,6 @@
     const stick = isNearBottom();
     change();
     if (stick) scrollToBottom();
-  }
-
-  /* A name as text in a <bdi> (a right-to-left name must not reorder the text
-   * around it), then a "guest" tag for people without an account. */
-  function appendName(parent, username, guest, className) {
-    const name = document.createElement("bdi");
-    if (className) name.className = className;
-    name.textContent = username;
-    parent.append(name);
-    if (guest) {
-      const tag = document.createElement("span");
-      tag.className = "tag";
-      tag.textContent = "guest";
-      parent.append(" ", tag);
-    }
   }
 
   function buildMessage(msg) {
@@ -108,7 +134,9 @@
     body.className = "body";
     body.dir = "auto"; // each message takes its own direction (Urdu, Arabic, ...)
     body.title = fullFormat.format(date);
-    if (msg.url !== undefined) {
+    if (msg.deleted) {
+      tools.showAsDeleted(item, body);
+    } else if (msg.url !== undefined) {
       const link = document.createElement("a");
       // Only ever link to the web; the server builds this URL, but trust nothing.
       link.href = /^https:\/\//.test(msg.url) ? msg.url : "#";
@@ -120,7 +148,13 @@
       body.textContent = msg.text;
     }
     item.append(meta, body);
+    if (msg.id !== undefined && !msg.system && !msg.deleted) item.append(tools.deleteButton(msg.id));
     return item;
+  }
+
+  function setCan(list) {
+    can = Array.isArray(list) ? list : [];
+    tools.setAllowed(can.includes("delete_message"));
   }
 
   /* Consecutive messages by one person within GROUP_MS show their name once. */
@@ -151,7 +185,10 @@
       return;
     }
     if (msg.clientId) sent(msg.clientId); // our own, now stored: no longer pending
-    if (hasMessage(msg.id)) return;
+    if (hasMessage(msg.id)) {
+      if (msg.deleted) tools.markDeleted(msg.id); // erased while we were away
+      return;
+    }
     const el = buildMessage(msg);
     placeMessage(el, msg);
     regroup(el);
@@ -211,15 +248,23 @@
 
   function renderPeople(users) {
     lastUsers = users;
-    peopleEl.replaceChildren(
-      ...users.map((user) => {
-        const li = document.createElement("li");
-        appendName(li, user.username, user.guest);
-        if (me && fold(user.username) === fold(me)) li.classList.add("me");
-        return li;
-      })
-    );
-    peopleCount.textContent = `(${users.length})`;
+    people.render(users, { me, role: myRole, can, kind: roomKind, account: myRole !== null });
+    myRooms.redraw();
+  }
+
+  /* The room's name in the sidebar, the tab and the message box; a private
+   * room or a direct conversation says so under the name. */
+  function showTitle(title) {
+    roomTitle.textContent = title;
+    input.placeholder = `Message ${title}`;
+    document.title = `${title} · Baithak`;
+    const kinds = { private: "Private room", direct: "Direct message" };
+    roomKindEl.replaceChildren();
+    if (kinds[roomKind]) {
+      if (roomKind === "private") roomKindEl.append(window.Baithak.icon("lock"), " ");
+      roomKindEl.append(kinds[roomKind]);
+    }
+    roomKindEl.hidden = !kinds[roomKind];
   }
 
   function setConnection(text) {
@@ -230,10 +275,10 @@
   /* Once joined, typing and sending work even while disconnected (messages
    * wait in the outbox); sharing a location needs the connection. */
   function setCanSend(connected) {
-    const canType = connected || wasJoined;
+    const canType = !removed && (connected || wasJoined);
     input.disabled = !canType;
     sendButton.disabled = !canType;
-    locationButton.disabled = !connected || !("geolocation" in navigator);
+    locationButton.disabled = removed || !connected || !("geolocation" in navigator);
   }
 
   function showComposeError(text) {
@@ -280,25 +325,29 @@
         }
         joined = false;
         setConnection("");
-        document.getElementById("join-error-text").textContent = error;
-        const back = document.getElementById("join-error-back");
-        const again = new URL(back.href);
-        if (wanted.username) again.searchParams.set("username", wanted.username);
-        back.href = again.href;
-        joinError.hidden = false;
+        showJoinError(error, code);
         socket.disconnect();
         return;
       }
       const rejoined = wasJoined;
       joined = wasJoined = true;
       me = data.username;
-      wanted.room = data.room;
-      roomTitle.textContent = data.room;
-      input.placeholder = `Message ${data.room}`;
-      document.title = `${data.room} · Baithak`;
+      roomId = data.roomId;
+      roomKind = data.kind;
+      myRole = data.role === undefined ? null : data.role;
+      setCan(data.can);
+      // Re-join by id (a renamed room keeps it); a guest who came with the
+      // join code needs the code again (only members enter by id).
+      if (!(wanted.code && myRole === null)) Object.assign(wanted, { roomId, room: undefined, code: undefined });
+      if (outboxKey === null) {
+        outboxKey = `baithak.outbox.id.${roomId}`;
+        outbox = loadOutbox();
+      }
+      showTitle(data.room);
       setConnection("");
       setCanSend(true);
       renderPeople(lastUsers); // roomData came before the ack, when `me` was unknown
+      if (myRole !== null) myRooms.refresh();
       showHistory(data.messages, data.hasMore, false);
       hideOwnJoinNotice(data);
       if (rejoined) {
@@ -314,6 +363,30 @@
       flush();
       input.focus();
     });
+  }
+
+  /* The join was refused for good: say why, with a way back (and to log in,
+   * when that is what it takes). */
+  function showJoinError(error, code) {
+    document.getElementById("join-error-text").textContent = error;
+    const back = document.getElementById("join-error-back");
+    if (wanted.room !== undefined) {
+      const again = new URL(back.href);
+      if (wanted.username) again.searchParams.set("username", wanted.username);
+      back.href = again.href;
+    } else {
+      back.href = chat.dataset.lobbyUrl; // a room by id or code: no join form for it
+      back.textContent = "Back to the lobby";
+    }
+    const login = document.getElementById("join-error-login");
+    if (code === "login_required") {
+      const url = new URL(chat.dataset.loginUrl, window.location.href);
+      url.searchParams.set("next", window.location.pathname + window.location.search);
+      login.href = url.pathname + url.search;
+      login.hidden = false;
+    }
+    peopleEl.previousElementSibling.hidden = true; // no "People" in no room
+    joinError.hidden = false;
   }
 
   /* The history ends with our own "<name> has joined!" (so its seq has no
@@ -351,14 +424,19 @@
     });
   }
 
-  socket.on("connect", () => join(0));
+  socket.on("connect", () => {
+    if (!removed) join(0);
+    else if (myRole !== null) myRooms.refresh(); // the sidebar still works
+  });
 
   socket.on("disconnect", (reason) => {
     joined = false;
     loadingOlder = false;
     sending = false; // its ack will never come: sent again after the re-join
     setCanSend(false);
-    if (reason === "io server disconnect") {
+    if (removed) {
+      setConnection("");
+    } else if (reason === "io server disconnect") {
       setConnection("Disconnected by the server. Reload the page to join again.");
     } else if (wasJoined) {
       setConnection("Reconnecting…");
@@ -378,16 +456,60 @@
 
   socket.on("message", showLive);
   socket.on("locationMessage", showLive);
-  socket.on("roomData", (data) => renderPeople(data.users || []));
+  socket.on("roomData", (data) => {
+    if (removed) return;
+    roomKind = data.kind || roomKind;
+    // A rename shows live; a direct conversation's title is the other
+    // person's name (the join ack's), not the room's.
+    if (roomKind !== "direct" && typeof data.room === "string" && roomId !== null) showTitle(data.room);
+    renderPeople(data.users || []);
+  });
+  socket.on("messageDeleted", (data) => data && tools.markDeleted(data.id));
+  // Our role here changed (made moderator, or member again).
+  socket.on("membership", (data) => {
+    if (!data || data.roomId !== roomId) return;
+    myRole = data.role === undefined ? null : data.role;
+    setCan(data.can);
+    renderPeople(lastUsers);
+  });
+  socket.on("removed", (data) => {
+    if (!data || (roomId !== null && data.roomId !== roomId)) return;
+    showRemoved(data);
+  });
   // The server is stopping (a restart): it closes the connection next, and we
   // reconnect by ourselves once it is back.
   socket.on("shutdown", (data) => setConnection((data && data.text) || "The server is restarting…"));
+
+  /* A moderator took us out (or deleted the room): say so, and stay out. */
+  function showRemoved(data) {
+    removed = true;
+    joined = false;
+    sending = false;
+    const titles = {
+      banned: "You were banned from this room",
+      deleted: "This room was deleted",
+      guests_off: "This room is for members only now",
+    };
+    document.getElementById("removed-title").textContent = titles[data.reason] || "You were removed from this room";
+    document.getElementById("removed-text").textContent = data.text || "";
+    removedEl.hidden = false;
+    setCan([]);
+    lastUsers = [];
+    people.render([], {});
+    peopleEl.previousElementSibling.hidden = true; // the "People" heading
+    input.placeholder = "You are no longer in this room";
+    setConnection("");
+    setCanSend(false);
+    for (const item of outbox) setPendingState(item, "Not sent: you are no longer in this room.");
+    showComposeError("");
+    removedEl.querySelector("a").focus();
+  }
 
   // --- sending ----------------------------------------------------------------
 
   function loadOutbox() {
     try {
-      const saved = JSON.parse(sessionStorage.getItem(OUTBOX_KEY) || "[]");
+      const saved = JSON.parse(sessionStorage.getItem(outboxKey) || "[]");
       return Array.isArray(saved) ? saved.filter((m) => m && m.clientId && typeof m.text === "string") : [];
     } catch (err) {
       return [];
@@ -396,7 +518,7 @@
 
   function saveOutbox() {
     try {
-      sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(outbox));
+      if (outboxKey) sessionStorage.setItem(outboxKey, JSON.stringify(outbox));
     } catch (err) {
       // Storage full or disabled: the outbox still lives as long as the page.
     }
