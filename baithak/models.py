@@ -30,6 +30,12 @@ class User(UserMixin, db.Model):
     display_name_key: Mapped[str] = mapped_column(sa.String(128), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)
+    # Profile: a custom status (text and one emoji) shown by the name, a bio.
+    status_text: Mapped[str | None] = mapped_column(sa.String(80))
+    status_emoji: Mapped[str | None] = mapped_column(sa.String(16))
+    bio: Mapped[str | None] = mapped_column(sa.String(500))
+    # When the account's last connection closed (ms since the epoch).
+    last_seen_at: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 # Room kinds. A public room is listed and open to all; a private room and a
@@ -85,6 +91,8 @@ class Membership(db.Model):
     )
     role: Mapped[str] = mapped_column(sa.String(16), default=MEMBER)
     created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)
+    # The newest seq the member has seen here: unread = messages after it.
+    last_read_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
     user: Mapped[User] = relationship()
 
@@ -188,3 +196,23 @@ class Message(db.Model):
     # Set (ms since the epoch) when deleted: text and coordinates are erased,
     # the row and its seq stay, so history shows "message deleted", no gap.
     deleted_at: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Set (ms since the epoch) when its author last edited the text.
+    edited_at: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The message this one replies to (same room).
+    reply_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id"))
+
+
+class Reaction(db.Model):
+    """One person's emoji reaction to a message; `subject` as for RoomBan
+    ("u:<id>" / "g:<folded name>"), `name` as shown. Toggled: one row per
+    (message, subject, emoji)."""
+
+    __tablename__ = "reactions"
+
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("messages.id"), primary_key=True
+    )
+    subject: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    emoji: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(32))
+    created_at: Mapped[int] = mapped_column(sa.BigInteger, default=now_ms)

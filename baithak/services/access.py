@@ -202,7 +202,9 @@ def admit(room: Room, user: User | None) -> tuple[str | None, bool]:
     role = role_of(room.id, user.id)
     if role is not None:
         return role, False
-    db.session.add(Membership(room_id=room.id, user_id=user.id, role=MEMBER))
+    # What is there already comes with the join's history: nothing unread.
+    db.session.add(Membership(room_id=room.id, user_id=user.id, role=MEMBER,
+                              last_read_seq=room.last_seq))  # fmt: skip
     return MEMBER, True
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..extensions import db, socketio
-from ..models import Message, Room, User, now_ms
+from ..models import DIRECT, Message, Room, User, now_ms
 from . import ServiceError, access, ratelimit
 from . import messages as msgs
 from .accounts import check_guests_allowed, name_owned_by_account
@@ -183,7 +183,13 @@ def join(
         raise
     if previous is not None:
         _emit_left(previous, left, stays)
-    _system_to(sid, f"Welcome to {room_title(room, member.user_id)}!")
+    title = room_title(room, member.user_id)
+    _system_to(
+        sid,
+        f"Your conversation with {title}."
+        if room.kind == DIRECT
+        else f"Welcome to {title}!",
+    )
     if joined is not None:
         _broadcast(joined, skip_sid=sid)
     emit_room_data(room.id)

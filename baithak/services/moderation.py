@@ -25,6 +25,7 @@ from ..models import (
     Invite,
     Membership,
     Message,
+    Reaction,
     Room,
     RoomBan,
     RoomMute,
@@ -323,6 +324,8 @@ def delete_room(room: Room, actor: User) -> None:
     access.require(room, actor, "delete_room")
     member_ids = list(access.roles(room.id))
     room_id, name = room.id, room.name
+    in_room = sa.select(Message.id).where(Message.room_id == room_id)
+    db.session.execute(sa.delete(Reaction).where(Reaction.message_id.in_(in_room)))
     for model in (Message, Membership, RoomBan, RoomMute, Invite, AuditEntry):
         db.session.execute(sa.delete(model).where(model.room_id == room_id))
     db.session.delete(room)
