@@ -213,8 +213,9 @@ def regenerate_join_code(room: Room, actor: User) -> str:
     return it. Raises access refusals."""
     access.require(room, actor, "invite")
     for _ in range(5):
-        old, room.join_code = room.join_code, new_join_code()
-        audit.record(room.id, actor, "join_code_regenerate", None, f"was {old}")
+        had_one, room.join_code = room.join_code is not None, new_join_code()
+        detail = "the old code no longer works" if had_one else "first code"
+        audit.record(room.id, actor, "join_code_regenerate", None, detail)
         try:
             db.session.commit()
             return room.join_code
