@@ -42,9 +42,9 @@ def _safe_next(default: str) -> str:
     error_message="Too many accounts were registered from your network.",
 )
 def register() -> str | Response:
-    """Create an account, log it in, and go to the join page."""
+    """Create an account, log it in, and go to ?next= (an invite) or the join page."""
     if current_user.is_authenticated:
-        return redirect(url_for("rooms.index"))
+        return redirect(_safe_next(url_for("rooms.index")))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
@@ -57,7 +57,7 @@ def register() -> str | Response:
         else:
             login_user(user)
             flash(f"Welcome, {user.display_name}! Your account is ready.")
-            return redirect(url_for("rooms.index"))
+            return redirect(_safe_next(url_for("rooms.index")))
     return render_template("auth/register.html", form=form)
 
 
@@ -75,9 +75,9 @@ def register() -> str | Response:
     error_message="Too many login attempts for this username.",
 )
 def login() -> str | Response:
-    """Log in with username and password."""
+    """Log in with username and password, then go to ?next= or the join page."""
     if current_user.is_authenticated:
-        return redirect(url_for("rooms.index"))
+        return redirect(_safe_next(url_for("rooms.index")))
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data, form.password.data)

@@ -1,7 +1,14 @@
-"""The rooms feature: lobby and chat pages, and the chat's Socket.IO handlers."""
+"""The rooms feature: lobby, chat, invite and settings pages, and the chat's
+Socket.IO handlers."""
 
 from flask import Blueprint
 
 bp = Blueprint("rooms", __name__)
 
-from . import events, moderation_events, routes  # noqa: E402,F401  (register the handlers on bp/socketio)
+from . import (  # noqa: E402,F401  (register the handlers on bp/socketio)
+    events,
+    invites,
+    moderation_events,
+    routes,
+    settings,
+)
