@@ -24,6 +24,9 @@ DEFAULT_LIMITS = {
     # queries too, so a member spamming them is held back like any flood.
     "BAITHAK_RATELIMIT_MODERATE": "5/second;120/minute",
     "BAITHAK_RATELIMIT_MODERATE_IP": "50/second;1200/minute",
+    # Wrong join codes (a class behind one router shares an address).
+    "BAITHAK_RATELIMIT_JOIN_CODE": "5/minute;50/day",
+    "BAITHAK_RATELIMIT_JOIN_CODE_IP": "15/minute;200/day",
 }
 
 
@@ -84,6 +87,8 @@ class Config:
     BAITHAK_RATELIMIT_HISTORY_IP = _limit("BAITHAK_RATELIMIT_HISTORY_IP")
     BAITHAK_RATELIMIT_MODERATE = _limit("BAITHAK_RATELIMIT_MODERATE")
     BAITHAK_RATELIMIT_MODERATE_IP = _limit("BAITHAK_RATELIMIT_MODERATE_IP")
+    BAITHAK_RATELIMIT_JOIN_CODE = _limit("BAITHAK_RATELIMIT_JOIN_CODE")
+    BAITHAK_RATELIMIT_JOIN_CODE_IP = _limit("BAITHAK_RATELIMIT_JOIN_CODE_IP")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.
     SOCKETIO_ASYNC_MODE: str | None = None
@@ -141,6 +146,7 @@ class TestingConfig(Config):
     BAITHAK_RATELIMIT_CREATE_ROOM = BAITHAK_RATELIMIT_CREATE_ROOM_IP = ""
     BAITHAK_RATELIMIT_HISTORY = BAITHAK_RATELIMIT_HISTORY_IP = ""
     BAITHAK_RATELIMIT_MODERATE = BAITHAK_RATELIMIT_MODERATE_IP = ""
+    BAITHAK_RATELIMIT_JOIN_CODE = BAITHAK_RATELIMIT_JOIN_CODE_IP = ""
 
 
 class ProductionConfig(Config):

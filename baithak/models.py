@@ -56,6 +56,9 @@ class Room(db.Model):
     """
 
     __tablename__ = "rooms"
+    # Never reuse an id: a bookmark or a reconnecting client of a deleted
+    # room must not land in a newer room that took its number.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(48))

@@ -30,7 +30,7 @@ from flask_socketio import ConnectionRefusedError
 from .. import shutdown
 from ..extensions import db, socketio
 from ..models import User
-from ..services import ServiceError, access, chat
+from ..services import ServiceError, chat
 from ..services import messages as msgs
 from ..services.connections import get_connections
 from ..services.ratelimit import Who
@@ -105,7 +105,6 @@ def on_open_direct(payload: Any = None) -> dict[str, Any]:
         raise ServiceError("openDirect needs {username}.", "invalid_payload")
     who = Who(request.sid, user.id, request.remote_addr)
     room = open_direct(user, payload.get("username"), who)
-    chat.emit_my_rooms(access.roles(room.id))
     return {"roomId": room.id, "room": room_title(room, user.id)}
 
 

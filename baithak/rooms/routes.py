@@ -16,7 +16,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..models import PRIVATE, PUBLIC
-from ..services import ServiceError, access, chat, pages
+from ..services import ServiceError, chat, pages
 from ..services import messages as msgs
 from ..services.accounts import guests_allowed
 from ..services.names import check_room_name
@@ -82,7 +82,7 @@ def join_code() -> str | Response:
         user = viewer()
         try:
             code, name = pages.check_code_join(
-                user, form.code.data, form.display_name.data
+                user, form.code.data, form.display_name.data, request.remote_addr
             )
         except ServiceError as exc:
             field = form.code if exc.code in CODE_ERRORS else form.display_name
@@ -110,7 +110,9 @@ def chat_page() -> str | Response | tuple[str, int]:
                 target = pages.chat_by_id(parse_id(args["id"]), user)
             else:
                 name = user.display_name if user else args["username"]
-                target = pages.chat_by_code(args["code"], user, name)
+                target = pages.chat_by_code(
+                    args["code"], user, name, request.remote_addr
+                )
         except ServiceError as exc:
             if exc.code != "bad_code":
                 return refusal_page(exc)
@@ -173,7 +175,6 @@ def direct(username: str | None) -> Response:
     except ServiceError as exc:
         flash(exc.message)
         return redirect(url_for("rooms.lobby"))
-    chat.emit_my_rooms(access.roles(room.id))
     return redirect(url_for("rooms.chat_page", id=room.id))
 
 

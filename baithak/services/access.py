@@ -32,6 +32,7 @@ from ..models import (
 )
 from . import ServiceError
 from .names import clean, fold
+from .presence import get_presence
 
 # What each role may do in a room (guests and non-members: nothing here). A
 # moderator acts only on people ranked below them (members and guests); the
@@ -86,15 +87,20 @@ class Subject:
         return cls(key, name, user_id)
 
 
-def find_subject(raw_name: object) -> Subject:
-    """Return who a moderator means by a name: the account whose display name
-    or username it is, else a guest of that name (guests may not use an
-    account's names, so the two never clash). Raises ServiceError("required")
-    for an empty name."""
+def find_subject(raw_name: object, room_id: int | None = None) -> Subject:
+    """Return who a moderator means by a name: a guest of that name present
+    in room `room_id`, else the account whose display name or username it is,
+    else a guest of that name. (A guest may not take an account's names, but
+    may hold one taken before the account was registered: the one in the
+    room is the one meant.) Raises ServiceError("required") for an empty name."""
     name = clean(raw_name)
     if not name:
         raise ServiceError("Say who: a name is required.", "required")
     key = fold(name)
+    if room_id is not None:
+        for member in get_presence().members(room_id):
+            if member.user_id is None and member.key == key:
+                return Subject.of(None, member.name)
     user = db.session.execute(
         sa.select(User).where(
             sa.or_(User.display_name_key == key, User.username_key == key)

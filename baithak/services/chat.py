@@ -7,7 +7,6 @@ identity explicitly; they never read the request, the session or current_user.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,16 +18,16 @@ from .accounts import check_guests_allowed, name_owned_by_account
 from .names import SYSTEM_NAME, check_display_name, check_room_name, fold
 from .presence import Member, get_presence
 from .ratelimit import Who
+from .removal import remove_connections
 from .rooms import (
+    emit_my_rooms,
     find_by_code,
     find_room,
     get_or_create_room,
-    my_rooms,
     room_key,
     room_title,
-    user_key,
 )
-from .writer import Draft, get_writer
+from .writer import Draft, RoomGoneError, get_writer
 
 NOT_JOINED = "Join a room first."
 
@@ -91,6 +90,21 @@ def check_guest_can_join(raw_username: object, raw_room: object) -> str:
     return name
 
 
+def room_by_code(raw_code: object, who: Who | None) -> Room:
+    """Return the room with this join code (rooms.find_by_code), for a join
+    or a page. Wrong codes count against `who`'s "join_code" limit; once over
+    it, even a right code is refused, so no guess is ever answered. Raises
+    ServiceError("bad_code"), or "rate_limited"."""
+    if who is not None:
+        ratelimit.check("join_code", who)
+    room = find_by_code(raw_code)
+    if room is None:
+        if who is not None:
+            ratelimit.hit("join_code", who)
+        raise ServiceError("That join code is not valid.", "bad_code", field="code")
+    return room
+
+
 def find_target(
     user: User | None,
     raw_room: object,
@@ -106,10 +120,7 @@ def find_target(
     room has, or what get_or_create_room raises.
     """
     if code is not None:
-        room = find_by_code(code)
-        if room is None:
-            raise ServiceError("That join code is not valid.", "bad_code")
-        return room, True
+        return room_by_code(code, who), True
     if room_id is not None:
         if isinstance(room_id, bool) or not isinstance(room_id, int):
             raise access.not_found()
@@ -154,6 +165,8 @@ def join(
         recent, has_more = msgs.history(room.id)  # already there: change nothing
         role = access.role_of(room.id, current.user_id)
         return JoinResult(room, current, recent, has_more, role)
+    if user is not None:
+        _evict_guests_named(room.id, name)
     member = Member(sid, room.id, name, user.id if user else None)
     move = presence.add(member)
     previous, previous_gone = move.previous, move.previous_gone
@@ -166,6 +179,9 @@ def join(
     try:
         # Both notices in one transaction, before anything is emitted: a failure
         # here leaves no trace but the error ack.
+        # Checked again now the connection is in: a ban (or the room's
+        # deletion) that came while this join waited must not be undone.
+        access.check_entry(room, user, name, via_code)
         left = _stage_left(previous) if previous and previous_gone else None
         role, new_member = access.admit(room, user)
         joined = msgs.add_system(room.id, f"{name} has joined!") if move.first else None
@@ -196,6 +212,16 @@ def join(
     if new_member:
         emit_my_rooms([user.id])
     return JoinResult(room, member, recent, has_more, role)
+
+
+def _evict_guests_named(room_id: int, name: str) -> None:
+    """Take out guests in the room who hold an account's name: they took it
+    before the account was registered, and the account comes first."""
+    key = fold(name)
+    text = "That name now belongs to a registered user; join again under another."
+    if remove_connections(room_id, lambda m: m.user_id is None and m.key == key,
+                          "name_taken", text):  # fmt: skip
+        emit_room_data(room_id)
 
 
 def leave(sid: str) -> Member | None:
@@ -254,6 +280,8 @@ def send_text(sid: str, payload: object, ip: str | None = None) -> Sent:
     """
     member = _member(sid)
     raw_text, client_id = msgs.unpack_text(payload)
+    if (resent := _resent(member, client_id)) is not None:
+        return resent
     ratelimit.hit("send", Who(member.sid, member.user_id, ip))
     access.check_not_muted(member.room_id, member.user_id, member.name)
     text = msgs.check_text(raw_text)
@@ -272,6 +300,8 @@ def send_location(sid: str, payload: object, ip: str | None = None) -> Sent:
     client_id = msgs.check_client_id(
         payload.get("clientId") if isinstance(payload, dict) else None
     )
+    if (resent := _resent(member, client_id)) is not None:
+        return resent
     ratelimit.hit("send", Who(member.sid, member.user_id, ip))
     access.check_not_muted(member.room_id, member.user_id, member.name)
     lat, lon = msgs.check_coordinates(payload)
@@ -291,16 +321,33 @@ def _send(member: Member, draft: Draft) -> Sent:
     time, or fetches it from history after their reconnect. A client id
     someone else used is refused rather than answered with their message.
     """
-    message, duplicate = get_writer().write(draft)
+    try:
+        message, duplicate = get_writer().write(draft)
+    except RoomGoneError:  # deleted while the message waited for its batch
+        raise ServiceError(NOT_JOINED, "not_joined") from None
     if duplicate:
-        if message.username != member.name or message.user_id != member.user_id:
-            raise ServiceError(
-                "That clientId belongs to another message; use a new one.",
-                "client_id_taken",
-            )
-        return Sent(message, duplicate=True)
+        return _as_duplicate(member, message)
     _broadcast(message)
     return Sent(message)
+
+
+def _as_duplicate(member: Member, message: Message) -> Sent:
+    if message.username != member.name or message.user_id != member.user_id:
+        raise ServiceError(
+            "That clientId belongs to another message; use a new one.",
+            "client_id_taken",
+        )
+    return Sent(message, duplicate=True)
+
+
+def _resent(member: Member, client_id: str | None) -> Sent | None:
+    """A re-send of a message stored already (its ack was lost) is answered
+    as a duplicate before any limit or mute that came since applies: the
+    room has it, so the sender must hear it was sent."""
+    if client_id is None:
+        return None
+    message = msgs.find_by_client_id(member.room_id, client_id)
+    return _as_duplicate(member, message) if message is not None else None
 
 
 def history_page(
@@ -350,17 +397,6 @@ def emit_room_data(room_id: int) -> None:
     ]
     data = {"room": room.name, "roomId": room.id, "kind": room.kind, "users": users}
     socketio.emit("roomData", data, to=room_key(room_id))
-
-
-def emit_my_rooms(user_ids: Iterable[int]) -> None:
-    """Emit `myRooms` {rooms: [...]} to every connection of each of these
-    accounts, whose rooms changed (one added, renamed or gone), so their
-    sidebars show it."""
-    for user_id in user_ids:
-        user = db.session.get(User, user_id)
-        if user is not None:
-            rooms = [r.to_payload() for r in my_rooms(user)]
-            socketio.emit("myRooms", {"rooms": rooms}, to=user_key(user_id))
 
 
 def current_room(sid: str) -> Room:

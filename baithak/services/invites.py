@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import MEMBER, Invite, Membership, Room, User, now_ms
-from . import ServiceError, access, audit, chat
+from . import ServiceError, access, audit
 from .access import Subject
-from .rooms import new_join_code, room_title
+from .rooms import emit_my_rooms, new_join_code, room_title
 
 # The form's choices: (value, label). Expiry in seconds; None: no limit.
 EXPIRY_CHOICES: list[tuple[int | None, str]] = [
@@ -204,7 +204,7 @@ def accept_invite(token: object, user: User) -> Room:
     except sa.exc.IntegrityError:  # the same account accepted meanwhile
         db.session.rollback()
         return room
-    chat.emit_my_rooms([user.id])
+    emit_my_rooms([user.id])
     return room
 
 

@@ -178,6 +178,16 @@ def history(
     return rows[::-1], db.session.execute(older.limit(1)).first() is not None
 
 
+_BY_CLIENT_ID = sa.select(*Message.__table__.c).where(
+    Message.room_id == sa.bindparam("rid"), Message.client_id == sa.bindparam("cid")
+)
+
+
+def find_by_client_id(room_id: int, client_id: str) -> StoredMessage | None:
+    """Return the room's message stored under this client id, or None."""
+    return db.session.execute(_BY_CLIENT_ID, {"rid": room_id, "cid": client_id}).first()
+
+
 def to_payload(message: StoredMessage) -> dict[str, Any]:
     """Return the wire form of a stored message (see docs/protocol.md).
 

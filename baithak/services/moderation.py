@@ -35,9 +35,10 @@ from ..models import (
 from . import ServiceError, access, audit, chat
 from . import messages as msgs
 from .access import Subject
-from .names import check_room_name, fold
+from .names import check_room_name, clean, fold
 from .presence import Member, get_presence
-from .rooms import find_room, room_key, room_title
+from .removal import remove_connections
+from .rooms import emit_my_rooms, find_room, room_key
 
 MAX_MUTE_MINUTES = 7 * 24 * 60  # a week
 
@@ -46,7 +47,7 @@ def _target(room: Room, actor: User, action: str, raw_name: object):
     """Return (actor's role, subject, subject's role) for an action on a
     person, refusing one the actor may not take or may not take on them."""
     actor_role = access.require(room, actor, action)
-    subject = access.find_subject(raw_name)
+    subject = access.find_subject(raw_name, room.id)
     if subject.user_id == actor.id:
         raise ServiceError("You cannot do that to yourself.", "forbidden")
     subject_role = access.role_of(room.id, subject.user_id)
@@ -56,32 +57,6 @@ def _target(room: Room, actor: User, action: str, raw_name: object):
 
 def _not_in_room(subject: Subject) -> ServiceError:
     return ServiceError(f"{subject.name} is not in this room.", "not_in_room")
-
-
-def remove_connections(
-    room_id: int,
-    which: Callable[[Member], bool],
-    reason: str,
-    text: str,
-    by: str | None = None,
-) -> list[Member]:
-    """Take every connection in the room that `which` picks out of it now:
-    each gets `removed` {roomId, room, reason, by, text}, then leaves the
-    Socket.IO room. Stores nothing and emits no roomData (the caller does)."""
-    presence = get_presence()
-    room = db.session.get(Room, room_id)
-    gone = []
-    for member in presence.members(room_id):
-        if not which(member):
-            continue
-        presence.remove(member.sid)
-        title = room_title(room, member.user_id) if room else ""
-        payload = {"roomId": room_id, "room": title, "reason": reason,
-                   "by": by, "text": text}  # fmt: skip
-        socketio.emit("removed", payload, to=member.sid)
-        socketio.server.leave_room(member.sid, room_key(room_id), namespace="/")
-        gone.append(member)
-    return gone
 
 
 def _is(subject: Subject) -> Callable[[Member], bool]:
@@ -149,7 +124,7 @@ def _remove(
     _broadcast(notice)
     chat.emit_room_data(room.id)
     if subject.user_id is not None and was_member:
-        chat.emit_my_rooms([subject.user_id])
+        emit_my_rooms([subject.user_id])
     return subject
 
 
@@ -159,6 +134,10 @@ def unban(room: Room, actor: User, raw_name: object) -> Subject:
     access.require(room, actor, "unban")
     subject = access.find_subject(raw_name)
     entry = db.session.get(RoomBan, (room.id, subject.key))
+    if entry is None and subject.user_id is not None:
+        # A guest banned by a name an account took later.
+        subject = Subject.of(None, clean(raw_name))
+        entry = db.session.get(RoomBan, (room.id, subject.key))
     if entry is None:
         raise ServiceError(f"{subject.name} is not banned here.", "not_banned")
     db.session.delete(entry)
@@ -202,8 +181,7 @@ def mute(
 
 def unmute(room: Room, actor: User, raw_name: object) -> Subject:
     """End someone's mute now. Raises ServiceError: access refusals, "not_muted"."""
-    _target(room, actor, "unmute", raw_name)
-    subject = access.find_subject(raw_name)
+    _, subject, _ = _target(room, actor, "unmute", raw_name)
     entry = db.session.get(RoomMute, (room.id, subject.key))
     if entry is None or entry.until <= now_ms():
         raise ServiceError(f"{subject.name} is not muted.", "not_muted")
@@ -219,7 +197,7 @@ def delete_message(room: Room, actor: User, message_id: object) -> Message:
     """Erase a message's text and location for everyone (the row and its seq
     stay); the room gets `messageDeleted`. Raises ServiceError: access
     refusals, "not_found" (no such message in this room, or deleted already)."""
-    access.require(room, actor, "delete_message")
+    actor_role = access.require(room, actor, "delete_message")
     message = None
     if isinstance(message_id, int) and not isinstance(message_id, bool):
         message = (
@@ -227,6 +205,10 @@ def delete_message(room: Room, actor: User, message_id: object) -> Message:
         )
     if message is None or message.room_id != room.id or message.deleted_at:
         raise ServiceError("No such message in this room.", "not_found")
+    if message.kind == "system":  # the record of what happened stays
+        raise ServiceError("Notices cannot be deleted.", "forbidden")
+    if message.user_id != actor.id:
+        access.check_outranks(actor_role, access.role_of(room.id, message.user_id))
     message.text, message.latitude, message.longitude = "", None, None
     message.deleted_at = now_ms()
     audit.record(room.id, actor, "delete_message", message.username,
@@ -267,7 +249,7 @@ def set_role(room: Room, actor: User, raw_name: object, role: object) -> Subject
         if member.user_id == subject.user_id:
             socketio.emit("membership", payload, to=member.sid)
     chat.emit_room_data(room.id)
-    chat.emit_my_rooms([subject.user_id])
+    emit_my_rooms([subject.user_id])
     return subject
 
 
@@ -284,9 +266,9 @@ def rename(room: Room, actor: User, raw_name: object) -> Room:
             ) from None
         room.name_key = fold(name)
     old, room.name = room.name, name
-    notice = _announce(room.id, f"{actor.display_name} renamed the room to {name}.")
-    audit.record(room.id, actor, "rename", None, f"{old} -> {name}")
     try:
+        notice = _announce(room.id, f"{actor.display_name} renamed the room to {name}.")
+        audit.record(room.id, actor, "rename", None, f"{old} -> {name}")
         db.session.commit()
     except sa.exc.IntegrityError:  # taken meanwhile
         db.session.rollback()
@@ -295,7 +277,7 @@ def rename(room: Room, actor: User, raw_name: object) -> Room:
         ) from None
     _broadcast(notice)
     chat.emit_room_data(room.id)
-    chat.emit_my_rooms(access.roles(room.id))
+    emit_my_rooms(access.roles(room.id))
     return room
 
 
@@ -319,8 +301,8 @@ def set_guests_welcome(room: Room, actor: User, welcome: bool) -> None:
 def delete_room(room: Room, actor: User) -> None:
     """Delete the room with its messages, memberships, bans, mutes, invites
     and audit log (owner only); everyone in it gets `removed` ("deleted")
-    and every member's sidebar updates. Raises ServiceError: access refusals,
-    and "invalid" for the global room."""
+    and every member's sidebar updates. Raises ServiceError: access refusals
+    (the global room has no owner, so nobody deletes it)."""
     access.require(room, actor, "delete_room")
     member_ids = list(access.roles(room.id))
     room_id, name = room.id, room.name
@@ -333,7 +315,7 @@ def delete_room(room: Room, actor: User) -> None:
     audit.log.info("room %s (%r) deleted by %s", room_id, name, actor.display_name)
     text = f"{actor.display_name} deleted {name}."
     remove_connections(room_id, lambda m: True, "deleted", text, by=actor.display_name)
-    chat.emit_my_rooms(member_ids)
+    emit_my_rooms(member_ids)
 
 
 def members(room: Room, viewer: User) -> list[tuple[User, str]]:

@@ -15,9 +15,8 @@ from . import ServiceError, access, chat, invites, moderation, ratelimit
 from . import messages as msgs
 from .access import Subject
 from .ratelimit import Who
-from .rooms import find_by_code, room_title
+from .rooms import room_title
 
-BAD_CODE = "That join code is not valid."
 # The chat page's title for a room the viewer may not enter (yet): the join
 # itself says why, and the page names no room it should not.
 CODE_TITLE = "Join with a code"
@@ -41,12 +40,13 @@ def chat_by_id(room_id: object, viewer: User | None) -> ChatTarget:
     return ChatTarget(room_title(room, viewer.id if viewer else None), room_id=room.id)
 
 
-def chat_by_code(raw_code: object, viewer: User | None, name: str) -> ChatTarget:
+def chat_by_code(
+    raw_code: object, viewer: User | None, name: str, ip: str | None
+) -> ChatTarget:
     """Return the chat page for a join code; the title is the room's only if
-    the viewer (as `name`) may enter it. Raises ServiceError("bad_code")."""
-    room = find_by_code(raw_code)
-    if room is None:
-        raise ServiceError(BAD_CODE, "bad_code")
+    the viewer (as `name`) may enter it. Raises ServiceError("bad_code") and
+    the "join_code" rate limit (chat.room_by_code)."""
+    room = chat.room_by_code(raw_code, Who(None, viewer.id if viewer else None, ip))
     try:
         access.check_entry(room, viewer, name, via_code=True)
     except ServiceError:
@@ -57,15 +57,14 @@ def chat_by_code(raw_code: object, viewer: User | None, name: str) -> ChatTarget
 
 
 def check_code_join(
-    viewer: User | None, raw_code: object, raw_name: object
+    viewer: User | None, raw_code: object, raw_name: object, ip: str | None
 ) -> tuple[str, str]:
     """Return (the room's join code, the name to chat under) if joining with
     this code would succeed now, for the join-code form (the socket join
     checks again). Raises ServiceError: "bad_code", the name's errors, and
-    the refusals of access.check_entry ("banned", "login_required")."""
-    room = find_by_code(raw_code)
-    if room is None:
-        raise ServiceError(BAD_CODE, "bad_code", field="code")
+    the refusals of access.check_entry ("banned", "login_required"), and the
+    "join_code" rate limit (chat.room_by_code)."""
+    room = chat.room_by_code(raw_code, Who(None, viewer.id if viewer else None, ip))
     name = chat.chat_name(viewer, raw_name)
     access.check_entry(room, viewer, name, via_code=True)
     return room.join_code, name

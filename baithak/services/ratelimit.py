@@ -28,6 +28,9 @@ ACTIONS = {
     "create_room": "Too many new rooms",
     "history": "Too many history requests",
     "moderate": "Too many moderation actions",
+    # Counted when a join code is wrong: guessing codes stays hopeless (31**6
+    # codes), while a class typing the right one from one address costs nothing.
+    "join_code": "Too many wrong join codes",
 }
 
 
@@ -56,12 +59,14 @@ class RateLimits:
         )
         self._rules = rules
 
-    def hit(self, action: str, who: Who) -> None:
+    def hit(self, action: str, who: Who, count: bool = True) -> None:
         """Count one `action` by `who`, or raise ServiceError("rate_limited").
 
         Counted per account (or per connection for a guest; a guest's HTTP
         request has none) and per IP. The error's details carry `retryAfter`,
-        whole seconds until it would pass. A refused action is not counted.
+        whole seconds until it would pass. A refused action is not counted;
+        with `count` False nothing is (a check before an action that counts
+        only when it fails).
         """
         own, per_ip = self._rules[action]
         keys = []
@@ -82,7 +87,7 @@ class RateLimits:
                 "rate_limited",
                 details={"retryAfter": retry},
             )
-        for rule, key in checks:
+        for rule, key in checks if count else ():
             self._limiter.hit(rule, action, *key)
 
 
@@ -116,3 +121,9 @@ def _rules(app: Flask, key: str) -> list[RateLimitItem]:
 def hit(action: str, who: Who) -> None:
     """Count one `action` by `who` in the current app; see RateLimits.hit."""
     current_app.extensions["baithak.ratelimit"].hit(action, who)
+
+
+def check(action: str, who: Who) -> None:
+    """Raise ServiceError("rate_limited") if `who` is over `action`'s limits
+    now, counting nothing."""
+    current_app.extensions["baithak.ratelimit"].hit(action, who, count=False)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
 
-from ..extensions import db
+from ..extensions import db, socketio
 from ..models import DIRECT, OWNER, PRIVATE, PUBLIC, Membership, Room, User
 from . import ServiceError, audit, ratelimit
 from .accounts import check_guests_allowed
@@ -175,9 +176,9 @@ def regenerate_join_code(room: Room) -> str:
 def open_direct(user: User, raw_username: object, who: Who) -> Room:
     """Return the direct conversation between `user` and the account named
     `raw_username` (username or display name), creating it with both as
-    members. Raises ServiceError("no_such_user") if there is no such account
-    (guests have no direct messages), ("invalid") for oneself, or the
-    "create_room" rate limit for a new one."""
+    members (both get `myRooms` then). Raises ServiceError: "no_such_user"
+    (guests have no direct messages), "invalid" for oneself, or the "join"
+    rate limit (and "create_room" for a new one)."""
     key = fold(clean(raw_username))
     other = (
         db.session.execute(
@@ -194,6 +195,7 @@ def open_direct(user: User, raw_username: object, who: Who) -> Room:
         raise ServiceError("You cannot message yourself.", "invalid")
     low, high = sorted((user.id, other.id))
     dm_key = f"{low}:{high}"
+    ratelimit.hit("join", who)  # opening one is the step before joining it
     stmt = sa.select(Room).where(Room.dm_key == dm_key)
     room = db.session.execute(stmt).scalar_one_or_none()
     if room is not None:
@@ -209,7 +211,8 @@ def open_direct(user: User, raw_username: object, who: Who) -> Room:
         db.session.commit()
     except sa.exc.IntegrityError:  # the other person opened it meanwhile
         db.session.rollback()
-        room = db.session.execute(stmt).scalar_one()
+        return db.session.execute(stmt).scalar_one()
+    emit_my_rooms([low, high])  # a new conversation shows in both sidebars
     return room
 
 
@@ -280,3 +283,14 @@ def list_rooms() -> list[RoomSummary]:
     ]
     summaries.sort(key=lambda s: (not s.is_global, -s.online, fold(s.name)))
     return summaries
+
+
+def emit_my_rooms(user_ids: Iterable[int]) -> None:
+    """Emit `myRooms` {rooms: [...]} to every connection of each of these
+    accounts, whose rooms changed (one added, renamed or gone), so their
+    sidebars show it."""
+    for user_id in user_ids:
+        user = db.session.get(User, user_id)
+        if user is not None:
+            rooms = [r.to_payload() for r in my_rooms(user)]
+            socketio.emit("myRooms", {"rooms": rooms}, to=user_key(user_id))

@@ -34,6 +34,10 @@ BY_CLIENT_ID = sa.select(MESSAGES).where(
 )
 
 
+class RoomGoneError(Exception):
+    """The draft's room was deleted before the draft could be stored."""
+
+
 @dataclass
 class Draft:
     """A valid message to store: who sent what where (coordinates in degrees)."""
@@ -120,9 +124,10 @@ class MessageWriter:
     def _write_batch(self, batch: list[_Job]) -> None:
         try:
             self._write(batch)
-        except sa.exc.IntegrityError:
-            # Another process stored one of these client ids meanwhile: one
-            # transaction each, so only that one finds its duplicate.
+        except (sa.exc.IntegrityError, RoomGoneError):
+            # Another process stored one of these client ids meanwhile, or a
+            # room was deleted: one transaction each, so only that one finds
+            # its duplicate (or fails), the others are stored.
             for job in batch:
                 self._write_one_by_one(job)
         except Exception as exc:  # handed to each waiter
@@ -167,7 +172,9 @@ def _stored(conn: sa.Connection, draft: Draft) -> Message | None:
 
 
 def _insert(conn: sa.Connection, draft: Draft) -> Message:
-    seq = conn.execute(NEXT_SEQ, {"rid": draft.room_id}).scalar_one()
+    seq = conn.execute(NEXT_SEQ, {"rid": draft.room_id}).scalar_one_or_none()
+    if seq is None:
+        raise RoomGoneError(draft.room_id)
     values = {
         "room_id": draft.room_id,
         "seq": seq,
