@@ -401,7 +401,8 @@ def test_fuzz_join(args, joined):
     error, data, (before, after, _) = fuzz_one("join", args, joined)
     if error is None:
         assert set(data) == {
-            "room", "roomId", "kind", "role", "can", "username", "messages", "hasMore"
+            "room", "roomId", "kind", "role", "can", "joinCode", "username",
+            "messages", "hasMore",
         }  # fmt: skip
         assert after[1] - before[1] in (0, 1)  # at most the room it created
 

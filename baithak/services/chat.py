@@ -44,12 +44,15 @@ class JoinResult:
 
     def to_ack(self) -> dict[str, Any]:
         """Return the join ack's data (see docs/protocol.md)."""
+        can = access.allowed(self.room, self.role)
         return {
             "room": room_title(self.room, self.member.user_id),
             "roomId": self.room.id,
             "kind": self.room.kind,
             "role": self.role,
-            "can": access.allowed(self.room, self.role),
+            "can": can,
+            # For those who hand it out: a teacher reads it from the chat.
+            "joinCode": self.room.join_code if "invite" in can else None,
             "username": self.member.name,
             "messages": [msgs.to_payload(m) for m in self.history],
             "hasMore": self.has_more,

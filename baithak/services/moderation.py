@@ -244,7 +244,9 @@ def set_role(room: Room, actor: User, raw_name: object, role: object) -> Subject
     membership.role = role
     audit.record(room.id, actor, action, subject.name)
     db.session.commit()
-    payload = {"roomId": room.id, "role": role, "can": access.allowed(room, role)}
+    can = access.allowed(room, role)
+    payload = {"roomId": room.id, "role": role, "can": can,
+               "joinCode": room.join_code if "invite" in can else None}  # fmt: skip
     for member in get_presence().members(room.id):
         if member.user_id == subject.user_id:
             socketio.emit("membership", payload, to=member.sid)

@@ -152,9 +152,17 @@
     return item;
   }
 
-  function setCan(list) {
+  function setCan(list, joinCode) {
     can = Array.isArray(list) ? list : [];
     tools.setAllowed(can.includes("delete_message"));
+    // Owners and moderators see the join code to read out, and the settings.
+    const admin = document.getElementById("room-admin");
+    admin.hidden = !can.includes("invite") || roomId === null;
+    if (!admin.hidden) {
+      document.getElementById("room-code").textContent = joinCode || "";
+      document.getElementById("room-code").parentElement.hidden = !joinCode;
+      document.getElementById("room-settings-link").href = `${chat.dataset.lobbyUrl}/${roomId}/settings`;
+    }
   }
 
   /* Consecutive messages by one person within GROUP_MS show their name once. */
@@ -335,7 +343,7 @@
       roomId = data.roomId;
       roomKind = data.kind;
       myRole = data.role === undefined ? null : data.role;
-      setCan(data.can);
+      setCan(data.can, data.joinCode);
       // Re-join by id (a renamed room keeps it); a guest who came with the
       // join code needs the code again (only members enter by id).
       if (!(wanted.code && myRole === null)) Object.assign(wanted, { roomId, room: undefined, code: undefined });
@@ -469,7 +477,7 @@
   socket.on("membership", (data) => {
     if (!data || data.roomId !== roomId) return;
     myRole = data.role === undefined ? null : data.role;
-    setCan(data.can);
+    setCan(data.can, data.joinCode);
     renderPeople(lastUsers);
   });
   socket.on("removed", (data) => {

@@ -310,3 +310,63 @@ def test_ban_asks_first_and_a_rename_shows_live(browser, server, screenshot) -> 
     finally:
         rao.context.close()
         ben.context.close()
+
+
+def test_a_second_person_follows_an_invite_link_into_a_private_room(
+    browser, server, screenshot
+) -> None:
+    teacher = register(browser, server.url, "msdas", "Ms Das")
+    student = browser.new_context().new_page()
+    try:
+        # Ms Das makes a private room from the lobby.
+        teacher.goto(server.url + "/rooms")
+        teacher.fill("#name", "Year 9 Debate")
+        teacher.check("#private")
+        teacher.click("main form button:has-text('Create room')")
+        expect(teacher.locator("#room-title")).to_have_text("Year 9 Debate")
+        expect(teacher.locator("#room-kind")).to_have_text("Private room")
+        send(teacher, "Welcome, debaters: motion on Friday.")
+        # From the chat she sees the join code and opens the room's settings.
+        expect(teacher.locator("#room-code")).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
+        screenshot(teacher, "teacher-in-private-room")
+        chat_url = teacher.url
+        teacher.click("#room-settings-link")
+        teacher.select_option("#invite-expires", label="1 day")
+        teacher.select_option("#invite-max_uses", label="5")
+        teacher.click("button:has-text('Create invite link')")
+        link = teacher.locator("input[aria-label='Invite link']").first.input_value()
+        assert "/invite/" in link
+        screenshot(teacher, "settings-with-invite")
+
+        teacher.goto(chat_url)
+        expect(teacher.locator("#message-input")).to_be_enabled()
+        # The room is nowhere for someone without the link.
+        student.goto(server.url + "/rooms")
+        expect(student.locator("main")).not_to_contain_text("Year 9 Debate")
+        # Ravi follows the link: he registers, comes back, accepts.
+        student.goto(link)
+        expect(student.locator("main")).to_contain_text("Year 9 Debate")
+        screenshot(student, "invite-page-anonymous")
+        student.locator("main").get_by_role("link", name="Register").click()
+        student.fill("#username", "ravi")
+        student.fill("#display_name", "Ravi")
+        student.fill("#password", PASSWORD)
+        student.fill("#confirm", PASSWORD)
+        student.click("main button[type=submit]")
+        expect(student).to_have_url(re.compile("/invite/"))
+        student.click("main button:has-text('Join Year 9 Debate')")
+        expect(student.locator("#message-input")).to_be_enabled()
+        expect(student.locator("#room-title")).to_have_text("Year 9 Debate")
+        expect(
+            student.locator(".message .body", has_text="motion on Friday")
+        ).to_be_visible()
+        # Both see each other; his sidebar lists the room.
+        expect(person(teacher, "Ravi")).to_have_count(1)
+        expect(person(student, "Ms Das").locator(".badge")).to_have_text("owner")
+        expect(student.locator("#my-rooms-list")).to_contain_text("Year 9 Debate")
+        send(student, "Ready!")
+        expect(teacher.locator(".message .body", has_text="Ready!")).to_be_visible()
+        screenshot(student, "student-joined-by-invite")
+    finally:
+        teacher.context.close()
+        student.context.close()
