@@ -125,6 +125,7 @@ def user_client(app):
         http = app.test_client()
         response = AuthActions(http).register(username, display_name)
         assert response.status_code == 302, "registration failed"
+        http.username = username  # whose client it is, for the tests' helpers
         return http
 
     return make

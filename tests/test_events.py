@@ -211,11 +211,15 @@ def test_account_in_two_tabs_is_one_person(connect, user_client):
     assert watcher.texts() == ["Alice has left!"]
 
 
-def test_account_cannot_join_where_a_guest_has_its_name(connect, user_client):
-    # A guest who picked the name before the account was registered keeps it.
-    joined(connect, "Alice")
+def test_an_account_takes_its_name_back_from_a_guest(connect, user_client):
+    # A guest who picked the name before the account was registered must go
+    # when the account comes: the name is the account's now.
+    (squatter,) = joined(connect, "Alice")
     alice = connect(user_client("alice", "Alice"))
-    assert alice.emit("join", {"room": "Global"})[0] == IN_USE
+    assert alice.emit("join", {"room": "Global"})[0] is None
+    (removed,) = squatter.received("removed")
+    assert removed["reason"] == "name_taken"
+    assert squatter.emit("sendMessage", "still me?")[1]["code"] == "not_joined"
 
 
 def test_switching_rooms_leaves_the_old_room(connect):

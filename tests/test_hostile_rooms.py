@@ -34,21 +34,9 @@ def code(ack):
 
 
 @pytest.fixture
-def account(user_client):
-    """Return a factory: a logged-in HTTP client for a new account."""
-
-    def make(username, display_name):
-        http = user_client(username, display_name)
-        http.username = username
-        return http
-
-    return make
-
-
-@pytest.fixture
-def open_room(app, account, connect):
+def open_room(app, user_client, connect):
     """A public room "Open" owned by Rao, with Rao's socket joined."""
-    rao = account("rao", "Rao")
+    rao = user_client("rao", "Rao")
     room_id = make_room(app, rao, kind=PUBLIC, name="Open")
     owner = connect(rao)
     assert owner.emit("join", {"roomId": room_id})[0] is None
@@ -57,12 +45,12 @@ def open_room(app, account, connect):
 
 
 @pytest.fixture
-def staff(app, account, connect):
+def staff(app, user_client, connect):
     """A private room owned by Rao; Mona moderates, Meera is a member; all joined."""
     http = {
-        "owner": account("rao", "Rao"),
-        "moderator": account("mona", "Mona"),
-        "member": account("meera", "Meera"),
+        "owner": user_client("rao", "Rao"),
+        "moderator": user_client("mona", "Mona"),
+        "member": user_client("meera", "Meera"),
     }
     room_id = make_room(app, http["owner"], kind=PRIVATE, name="Staff room")
     add_member(app, room_id, "mona", "moderator")
@@ -84,12 +72,12 @@ def staff(app, account, connect):
 
 
 def test_a_guest_whose_name_was_registered_later_can_still_be_kicked(
-    open_room, account, connect
+    open_room, user_client, connect
 ):
     _, _, owner = open_room
     squatter = connect()
     assert squatter.emit("join", {"username": "zed", "room": "Open"})[0] is None
-    account("zed", "Zara")  # someone registers the login name "zed" afterwards
+    user_client("zed", "Zara")  # someone registers the login name "zed" afterwards
     squatter.received()
 
     # Refused: "Zara is not in this room."
@@ -99,22 +87,24 @@ def test_a_guest_whose_name_was_registered_later_can_still_be_kicked(
 
 
 def test_a_guest_whose_name_was_registered_later_can_still_be_muted(
-    open_room, account, connect
+    open_room, user_client, connect
 ):
     _, _, owner = open_room
     squatter = connect()
     squatter.emit("join", {"username": "zed", "room": "Open"})
-    account("zed", "Zara")
+    user_client("zed", "Zara")
     error, _ = owner.emit("mute", {"username": "zed", "minutes": 10})
     assert error is None, error
     assert squatter.emit("sendMessage", "la la la")[1]["code"] == "muted"
 
 
-def test_a_ban_of_a_squatting_guest_takes_the_guest_out(open_room, account, connect):
+def test_a_ban_of_a_squatting_guest_takes_the_guest_out(
+    open_room, user_client, connect
+):
     _, _, owner = open_room
     squatter = connect()
     squatter.emit("join", {"username": "Zara", "room": "Open"})
-    account("zara", "Zara")
+    user_client("zara", "Zara")
     squatter.received()
     # The ack says Zara was banned, but it is the absent account that is.
     assert owner.emit("ban", {"username": "Zara"})[0] is None
@@ -122,29 +112,29 @@ def test_a_ban_of_a_squatting_guest_takes_the_guest_out(open_room, account, conn
 
 
 def test_the_account_is_not_locked_out_by_a_guest_squatting_its_name(
-    open_room, account, connect
+    open_room, user_client, connect
 ):
     room_id, _, _ = open_room
     squatter = connect()
     squatter.emit("join", {"username": "Zara", "room": "Open"})
-    zara = connect(account("zara", "Zara"))
+    zara = connect(user_client("zara", "Zara"))
     # Refused "Username is in use!" while the guest stays (and cannot be
     # kicked: see above), so the account holder is kept out of the room.
     assert zara.emit("join", {"roomId": room_id})[0] is None
 
 
 # FINDING 1b (low): the same mix-up strands a guest ban: once an account
-# takes the banned guest's name, "unban" finds the account, never the ban.
+# takes the banned guest's name, "unban" finds the user_client, never the ban.
 
 
 def test_a_guest_ban_can_be_lifted_after_the_name_is_registered(
-    open_room, account, connect
+    open_room, user_client, connect
 ):
     _, _, owner = open_room
     guest = connect()
     guest.emit("join", {"username": "zed", "room": "Open"})
     assert owner.emit("ban", {"username": "zed"})[0] is None
-    account("zed", "Zara")
+    user_client("zed", "Zara")
     # Refused: "Zara is not banned here."
     assert owner.emit("unban", {"username": "zed"})[0] is None
 
@@ -215,14 +205,14 @@ def test_join_code_guesses_over_http_count_against_the_same_limit(tmp_path):
         assert "Too many wrong join codes" in page.get_data(as_text=True)
 
 
-def test_a_guest_with_a_members_only_code_is_told_to_log_in(app, account, connect):
+def test_a_guest_with_a_members_only_code_is_told_to_log_in(app, user_client, connect):
     """Decided: a student who typed the right code of a members-only room is
     told to log in, not that the code is wrong (which would send the class
     back to the teacher). That a code exists is then known, but finding one
     by guessing is hopeless: wrong codes are limited per address
     (test_wrong_join_codes_from_one_address_are_limited_tightly) and there
     are 31**6 of them."""
-    rao = account("rao", "Rao")
+    rao = user_client("rao", "Rao")
     room_id = make_room(app, rao, kind=PRIVATE, name="Heads")
     with app.app_context():
         code = db.session.get(Room, room_id).join_code
@@ -239,10 +229,10 @@ def test_a_guest_with_a_members_only_code_is_told_to_log_in(app, account, connec
 
 
 def test_reopening_a_direct_conversation_does_not_push_to_the_other_again(
-    account, connect
+    user_client, connect
 ):
-    asha = connect(account("asha", "Asha"))
-    bela = connect(account("bela", "Bela"))
+    asha = connect(user_client("asha", "Asha"))
+    bela = connect(user_client("bela", "Bela"))
     for _ in range(20):
         assert asha.emit("openDirect", {"username": "bela"})[0] is None
     assert len(bela.received("myRooms")) == 1
@@ -256,12 +246,12 @@ def test_reopening_a_direct_conversation_does_not_push_to_the_other_again(
 
 
 def test_the_id_of_a_deleted_private_room_is_not_given_to_a_new_room(
-    app, staff, account, connect
+    app, staff, user_client, connect
 ):
     room_id, http, s = staff
     s["member"].disconnect()  # Meera is away (her client will rejoin by id)
     assert s["owner"].emit("deleteRoom") == (None, {})
-    omar = connect(account("omar", "Omar"))
+    omar = connect(user_client("omar", "Omar"))
     _, made = omar.emit("join", {"room": "Omar's corner"})
     back = connect(http["member"])
     ack = back.emit("join", {"roomId": room_id})
@@ -277,14 +267,14 @@ def test_the_id_of_a_deleted_private_room_is_not_given_to_a_new_room(
 
 
 def test_a_message_in_flight_when_its_room_is_deleted_goes_nowhere_else(
-    app, staff, account, monkeypatch
+    app, staff, user_client, monkeypatch
 ):
     """The send passed its checks; while it waits for the writer's batch the
     owner deletes the room and Omar creates a room, which takes the freed id.
     The message - meant for the private staff room - is stored in Omar's
     room, shown to its people, and acked ok."""
     _, _, s = staff
-    omar = account("omar", "Omar")
+    omar = user_client("omar", "Omar")
     real = access.check_not_muted
 
     def meanwhile(rid, user_id, name):
@@ -344,10 +334,10 @@ def test_a_resend_of_a_message_stored_before_a_mute_is_a_duplicate(staff):
     "for new rooms nor renames: a known gap (docs/protocol.md)",
 )
 def test_a_public_room_cannot_be_renamed_to_a_cyrillic_look_alike(
-    app, open_room, account
+    app, open_room, user_client
 ):
     _, _, owner = open_room
-    make_room(app, account("omar", "Omar"), kind=PUBLIC, name="COPE")
+    make_room(app, user_client("omar", "Omar"), kind=PUBLIC, name="COPE")
     # All Cyrillic: Es, O, Er, Ie.
     error, data = owner.emit("renameRoom", {"name": "\u0421\u041e\u0420\u0415"})
     assert data.get("code") == "room_exists", (error, data)
@@ -391,18 +381,18 @@ def test_a_ban_during_a_join_keeps_the_banned_account_out(
 
 
 def test_held_private_room_and_dm_refusals_are_identical_to_a_missing_id(
-    app, staff, account, connect
+    app, staff, user_client, connect
 ):
     room_id, _, s = staff
-    asha, bela = account("asha", "Asha"), account("bela", "Bela")
+    asha, bela = user_client("asha", "Asha"), user_client("bela", "Bela")
     _, dm = connect(asha).emit("openDirect", {"username": "bela"})
     s["owner"].emit("ban", {"username": "Meera"})  # banned: still "not found"
-    outsiders = [connect(account("omar", "Omar")), connect(), connect(bela)]
+    outsiders = [connect(user_client("omar", "Omar")), connect(), connect(bela)]
     expected = ("Room not found.", {"code": "not_found"})
     for sock, target in itertools.product(outsiders[:2], (room_id, dm["roomId"])):
         assert sock.emit("join", {"username": "Gita", "roomId": target}) == expected
     assert connect().emit("join", {"username": "Hari", "roomId": 10**6}) == expected
-    banned = connect(account("meera2", "Meera Two"))
+    banned = connect(user_client("meera2", "Meera Two"))
     assert banned.emit("join", {"roomId": room_id}) == expected
     for forged in (str(room_id), float(room_id), [room_id], {"id": room_id},
                    -room_id, 0, 2**64, True, 10**200):  # fmt: skip
@@ -467,16 +457,16 @@ def test_held_every_tab_of_a_kicked_member_is_out_and_replays_fail(staff, connec
 
 
 def test_held_a_guest_cannot_take_an_accounts_username_or_display_name(
-    open_room, account, connect
+    open_room, user_client, connect
 ):
-    account("zed", "Zara")
+    user_client("zed", "Zara")
     for name in ("zed", "ZED", "\uff5a\uff45\uff44", "Zara", "z\u200bara"):
         ack = connect().emit("join", {"username": name, "room": "Open"})
         assert code(ack) == "name_registered", name
 
 
-def test_held_open_direct_to_oneself_under_another_spelling(account, connect):
-    asha = connect(account("asha", "Asha Rani"))
+def test_held_open_direct_to_oneself_under_another_spelling(user_client, connect):
+    asha = connect(user_client("asha", "Asha Rani"))
     for spelling in (
         "ASHA",
         "\uff41\uff53\uff48\uff41",

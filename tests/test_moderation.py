@@ -61,25 +61,13 @@ def add_member(app, room_id, username, role="member"):
 
 
 @pytest.fixture
-def account(user_client):
-    """Return a factory: a logged-in HTTP client for a new account."""
-
-    def make(username, display_name):
-        http = user_client(username, display_name)
-        http.username = username
-        return http
-
-    return make
-
-
-@pytest.fixture
-def classroom(app, account, connect) -> Classroom:
+def classroom(app, user_client, connect) -> Classroom:
     http = {
-        "owner": account("rao", "Rao"),
-        "moderator": account("mona", "Mona"),
-        "moderator2": account("mani", "Mani"),
-        "member": account("meera", "Meera"),
-        "member2": account("mira", "Mira"),
+        "owner": user_client("rao", "Rao"),
+        "moderator": user_client("mona", "Mona"),
+        "moderator2": user_client("mani", "Mani"),
+        "member": user_client("meera", "Meera"),
+        "member2": user_client("mira", "Mira"),
     }
     room_id = make_room(app, http["owner"])
     add_member(app, room_id, "mona", "moderator")
@@ -192,8 +180,8 @@ def test_nobody_acts_on_themself_and_the_owner_cannot_be_demoted(classroom):
     )
 
 
-def test_guests_in_a_public_room_can_moderate_nothing(app, account, connect):
-    rao = account("rao", "Rao")
+def test_guests_in_a_public_room_can_moderate_nothing(app, user_client, connect):
+    rao = user_client("rao", "Rao")
     room_id = make_room(app, rao, kind=PUBLIC, name="Open")
     connect(rao).emit("join", {"roomId": room_id})
     guest = connect()
@@ -206,8 +194,8 @@ def test_guests_in_a_public_room_can_moderate_nothing(app, account, connect):
         assert guest.emit(event, payload)[1]["code"] == FORBIDDEN
 
 
-def test_moderation_needs_a_joined_room(connect, account):
-    sock = connect(account("rao", "Rao"))
+def test_moderation_needs_a_joined_room(connect, user_client):
+    sock = connect(user_client("rao", "Rao"))
     error, data = sock.emit("kick", {"username": "Meera"})
     assert (error, data["code"]) == ("Join a room first.", "not_joined")
 
@@ -249,8 +237,8 @@ def test_a_kicked_member_cannot_replay_events_or_come_back(classroom):
     assert (error, data["code"]) == ("Room not found.", "not_found")
 
 
-def test_kicked_from_a_public_room_one_may_come_back(app, account, connect):
-    rao, meera_http = account("rao", "Rao"), account("meera", "Meera")
+def test_kicked_from_a_public_room_one_may_come_back(app, user_client, connect):
+    rao, meera_http = user_client("rao", "Rao"), user_client("meera", "Meera")
     room_id = make_room(app, rao, kind=PUBLIC, name="Open")
     owner, meera = connect(rao), connect(meera_http)
     owner.emit("join", {"roomId": room_id})
@@ -259,8 +247,8 @@ def test_kicked_from_a_public_room_one_may_come_back(app, account, connect):
     assert meera.emit("join", {"room": "Open"})[0] is None
 
 
-def test_ban_keeps_them_out_until_unbanned(app, account, connect):
-    rao, meera_http = account("rao", "Rao"), account("meera", "Meera")
+def test_ban_keeps_them_out_until_unbanned(app, user_client, connect):
+    rao, meera_http = user_client("rao", "Rao"), user_client("meera", "Meera")
     room_id = make_room(app, rao, kind=PUBLIC, name="Open")
     owner, meera = connect(rao), connect(meera_http)
     owner.emit("join", {"roomId": room_id})
@@ -279,8 +267,8 @@ def test_ban_keeps_them_out_until_unbanned(app, account, connect):
     assert owner.emit("unban", {"username": "Meera"})[1]["code"] == "not_banned"
 
 
-def test_ban_works_on_someone_who_is_not_there(app, classroom, account, connect):
-    account("omar", "Omar")
+def test_ban_works_on_someone_who_is_not_there(app, classroom, user_client, connect):
+    user_client("omar", "Omar")
     assert classroom.sockets["owner"].emit("ban", {"username": "Omar"})[0] is None
     with app.app_context():
         omar = db.session.execute(
@@ -289,8 +277,8 @@ def test_ban_works_on_someone_who_is_not_there(app, classroom, account, connect)
         assert access.is_banned(classroom.room_id, f"u:{omar.id}")
 
 
-def test_a_guest_is_banned_by_name(app, account, connect):
-    rao = account("rao", "Rao")
+def test_a_guest_is_banned_by_name(app, user_client, connect):
+    rao = user_client("rao", "Rao")
     room_id = make_room(app, rao, kind=PUBLIC, name="Open")
     owner, guest = connect(rao), connect()
     owner.emit("join", {"roomId": room_id})
@@ -304,8 +292,8 @@ def test_a_guest_is_banned_by_name(app, account, connect):
     assert guest.emit("join", {"username": "Someone", "room": "Open"})[0] is None
 
 
-def test_the_join_form_tells_a_banned_guest(app, account, connect, client):
-    rao = account("rao", "Rao")
+def test_the_join_form_tells_a_banned_guest(app, user_client, connect, client):
+    rao = user_client("rao", "Rao")
     make_room(app, rao, kind=PUBLIC, name="Open")
     owner = connect(rao)
     owner.emit("join", {"room": "Open"})
@@ -412,8 +400,8 @@ def test_promote_and_demote_tell_the_person_and_the_room(classroom):
     assert meera.emit("kick", {"username": "Mona"})[1]["code"] == FORBIDDEN
 
 
-def test_rename_shows_live_and_keeps_public_names_unique(app, account, connect):
-    rao = account("rao", "Rao")
+def test_rename_shows_live_and_keeps_public_names_unique(app, user_client, connect):
+    rao = user_client("rao", "Rao")
     room_id = make_room(app, rao, kind=PUBLIC, name="Open")
     owner, guest = connect(rao), connect()
     owner.emit("join", {"roomId": room_id})
@@ -488,7 +476,7 @@ def test_every_action_is_in_the_audit_log(app, classroom):
     ]
 
 
-def test_a_forged_room_field_is_ignored(app, classroom, account, connect):
+def test_a_forged_room_field_is_ignored(app, classroom, user_client, connect):
     # Mona moderates Maths 7B; a room field cannot point her kick elsewhere.
     other_id = make_room(app, classroom.http["member"], kind=PUBLIC, name="Meera's")
     guest = connect()

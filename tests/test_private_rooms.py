@@ -21,19 +21,9 @@ def refusal(ack):
 
 
 @pytest.fixture
-def account(user_client):
-    def make(username, display_name):
-        http = user_client(username, display_name)
-        http.username = username
-        return http
-
-    return make
-
-
-@pytest.fixture
-def private(app, account):
+def private(app, user_client):
     """A private room owned by Rao, of which Meera is a member."""
-    rao, meera = account("rao", "Rao"), account("meera", "Meera")
+    rao, meera = user_client("rao", "Rao"), user_client("meera", "Meera")
     room_id = make_room(app, rao, kind=PRIVATE, name="Staff room")
     add_member(app, room_id, "meera")
     return room_id, rao, meera
@@ -54,14 +44,16 @@ def test_members_enter_a_private_room_by_id(private, connect):
     assert (error, data["role"], data["can"]) == (None, "member", [])
 
 
-def test_a_non_member_learns_nothing_of_a_private_room(app, private, account, connect):
+def test_a_non_member_learns_nothing_of_a_private_room(
+    app, private, user_client, connect
+):
     room_id, rao, _ = private
     insider = connect(rao)
     insider.emit("join", {"roomId": room_id})
     insider.emit("sendMessage", "salaries are...")
     insider.received()
 
-    omar = connect(account("omar", "Omar"))
+    omar = connect(user_client("omar", "Omar"))
     guest = connect()
     # The same answer as for an id no room has, for an account and a guest.
     assert refusal(omar.emit("join", {"roomId": room_id})) == NOT_FOUND
@@ -90,12 +82,12 @@ def test_private_rooms_are_not_listed_in_the_lobby(app, private):
         assert [r.name for r in list_rooms()] == ["Global"]
 
 
-def test_history_of_a_private_room_goes_to_members_only(private, account, connect):
+def test_history_of_a_private_room_goes_to_members_only(private, user_client, connect):
     room_id, rao, _ = private
     owner = connect(rao)
     owner.emit("join", {"roomId": room_id})
     _, sent = owner.emit("sendMessage", "members only")
-    omar = connect(account("omar", "Omar"))
+    omar = connect(user_client("omar", "Omar"))
     omar.emit("join", {"username": None, "room": "Global"})
     # loadHistory reads the connection's own room, whatever ids it names.
     _, page = omar.emit("loadHistory", {"after": sent["id"] - 1})
@@ -104,8 +96,8 @@ def test_history_of_a_private_room_goes_to_members_only(private, account, connec
     assert "members only" not in str(page)
 
 
-def test_guests_with_the_code_where_guests_are_welcome(app, account, connect):
-    rao = account("rao", "Rao")
+def test_guests_with_the_code_where_guests_are_welcome(app, user_client, connect):
+    rao = user_client("rao", "Rao")
     room_id = make_room(app, rao, kind=PRIVATE, name="7B", guests_welcome=True)
     with app.app_context():
         code = db.session.get(Room, room_id).join_code
@@ -121,8 +113,8 @@ def test_guests_with_the_code_where_guests_are_welcome(app, account, connect):
     )
 
 
-def test_a_members_only_room_refuses_guests_with_the_code(app, account, connect):
-    rao = account("rao", "Rao")
+def test_a_members_only_room_refuses_guests_with_the_code(app, user_client, connect):
+    rao = user_client("rao", "Rao")
     room_id = make_room(app, rao, kind=PRIVATE, name="7B")
     with app.app_context():
         code = db.session.get(Room, room_id).join_code
@@ -131,7 +123,7 @@ def test_a_members_only_room_refuses_guests_with_the_code(app, account, connect)
         "login_required",
     )
     # An account with the code becomes a member.
-    meera = connect(account("meera", "Meera"))
+    meera = connect(user_client("meera", "Meera"))
     assert meera.emit("join", {"code": code})[1]["role"] == "member"
     assert refusal(meera.emit("join", {"roomId": 999})) == NOT_FOUND
     assert meera.emit("join", {"roomId": room_id})[0] is None
@@ -145,8 +137,8 @@ def test_bad_join_codes(connect, code):
     assert refusal(ack) == ("That join code is not valid.", "bad_code")
 
 
-def test_codes_leave_out_letters_people_confuse(app, account):
-    rao = account("rao", "Rao")
+def test_codes_leave_out_letters_people_confuse(app, user_client):
+    rao = user_client("rao", "Rao")
     room_ids = [make_room(app, rao, name=f"Room {i}") for i in range(20)]
     with app.app_context():
         codes = [db.session.get(Room, i).join_code for i in room_ids]
@@ -155,8 +147,8 @@ def test_codes_leave_out_letters_people_confuse(app, account):
     assert len(set(codes)) == 20
 
 
-def test_turning_guests_away_removes_the_guests_inside(app, account, connect):
-    rao = account("rao", "Rao")
+def test_turning_guests_away_removes_the_guests_inside(app, user_client, connect):
+    rao = user_client("rao", "Rao")
     room_id = make_room(app, rao, kind=PRIVATE, name="7B", guests_welcome=True)
     owner, guest = connect(rao), connect()
     owner.emit("join", {"roomId": room_id})
@@ -173,7 +165,7 @@ def test_turning_guests_away_removes_the_guests_inside(app, account, connect):
     ]
 
 
-def test_a_banned_account_cannot_use_the_code(app, private, account, connect):
+def test_a_banned_account_cannot_use_the_code(app, private, user_client, connect):
     room_id, rao, meera = private
     owner = connect(rao)
     owner.emit("join", {"roomId": room_id})
@@ -189,8 +181,8 @@ def test_a_banned_account_cannot_use_the_code(app, private, account, connect):
 # Direct conversations
 
 
-def test_a_direct_conversation_is_for_its_two_people(app, account, connect):
-    asha_http, bela_http = account("asha", "Asha"), account("bela", "Bela")
+def test_a_direct_conversation_is_for_its_two_people(app, user_client, connect):
+    asha_http, bela_http = user_client("asha", "Asha"), user_client("bela", "Bela")
     asha, bela = connect(asha_http), connect(bela_http)
     error, opened = asha.emit("openDirect", {"username": "bela"})
     assert error is None and opened["room"] == "Bela"
@@ -210,7 +202,7 @@ def test_a_direct_conversation_is_for_its_two_people(app, account, connect):
     bela.emit("sendMessage", "just us")
     assert asha.texts() == ["just us"]
 
-    cara = connect(account("cara", "Cara"))
+    cara = connect(user_client("cara", "Cara"))
     assert refusal(cara.emit("join", {"roomId": opened["roomId"]})) == NOT_FOUND
     assert refusal(
         connect().emit("join", {"username": "G", "roomId": opened["roomId"]})
@@ -222,8 +214,8 @@ def test_a_direct_conversation_is_for_its_two_people(app, account, connect):
         assert [r.name for r in list_rooms()] == ["Global"]
 
 
-def test_direct_messages_need_two_accounts(account, connect):
-    asha = connect(account("asha", "Asha"))
+def test_direct_messages_need_two_accounts(user_client, connect):
+    asha = connect(user_client("asha", "Asha"))
     assert refusal(asha.emit("openDirect", {"username": "asha"})) == (
         "You cannot message yourself.",
         "invalid",
@@ -239,7 +231,7 @@ def test_direct_messages_need_two_accounts(account, connect):
     )
 
 
-def test_my_rooms_lists_memberships(app, private, account, connect):
+def test_my_rooms_lists_memberships(app, private, user_client, connect):
     room_id, _, meera = private
     sock = connect(meera)
     _, data = sock.emit("myRooms")
@@ -254,8 +246,8 @@ def test_my_rooms_lists_memberships(app, private, account, connect):
     assert connect().emit("myRooms") == (None, {"rooms": []})
 
 
-def test_an_account_creating_a_room_by_joining_owns_it(account, connect):
-    sock = connect(account("rao", "Rao"))
+def test_an_account_creating_a_room_by_joining_owns_it(user_client, connect):
+    sock = connect(user_client("rao", "Rao"))
     _, data = sock.emit("join", {"room": "Science"})
     assert (data["role"], data["kind"]) == ("owner", PUBLIC)
     guest = connect()
