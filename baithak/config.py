@@ -24,6 +24,9 @@ DEFAULT_LIMITS = {
     # queries too, so a member spamming them is held back like any flood.
     "BAITHAK_RATELIMIT_MODERATE": "5/second;120/minute",
     "BAITHAK_RATELIMIT_MODERATE_IP": "50/second;1200/minute",
+    # Emoji reactions (toggles): a click each, so more than messages.
+    "BAITHAK_RATELIMIT_REACT": "10/second;120/minute",
+    "BAITHAK_RATELIMIT_REACT_IP": "100/second;2400/minute",
 }
 
 
@@ -84,6 +87,8 @@ class Config:
     BAITHAK_RATELIMIT_HISTORY_IP = _limit("BAITHAK_RATELIMIT_HISTORY_IP")
     BAITHAK_RATELIMIT_MODERATE = _limit("BAITHAK_RATELIMIT_MODERATE")
     BAITHAK_RATELIMIT_MODERATE_IP = _limit("BAITHAK_RATELIMIT_MODERATE_IP")
+    BAITHAK_RATELIMIT_REACT = _limit("BAITHAK_RATELIMIT_REACT")
+    BAITHAK_RATELIMIT_REACT_IP = _limit("BAITHAK_RATELIMIT_REACT_IP")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.
     SOCKETIO_ASYNC_MODE: str | None = None
@@ -141,6 +146,7 @@ class TestingConfig(Config):
     BAITHAK_RATELIMIT_CREATE_ROOM = BAITHAK_RATELIMIT_CREATE_ROOM_IP = ""
     BAITHAK_RATELIMIT_HISTORY = BAITHAK_RATELIMIT_HISTORY_IP = ""
     BAITHAK_RATELIMIT_MODERATE = BAITHAK_RATELIMIT_MODERATE_IP = ""
+    BAITHAK_RATELIMIT_REACT = BAITHAK_RATELIMIT_REACT_IP = ""
 
 
 class ProductionConfig(Config):

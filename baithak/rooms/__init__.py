@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("rooms", __name__)
 
-from . import events, moderation_events, routes  # noqa: E402,F401  (register the handlers on bp/socketio)
+from . import events, message_events, moderation_events, routes  # noqa: E402,F401  (register the handlers on bp/socketio)

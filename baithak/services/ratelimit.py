@@ -1,4 +1,4 @@
-"""Rate limits for chat actions (sending, joining, creating rooms).
+"""Rate limits for chat actions (sending, joining, creating rooms, reacting).
 
 Built on the `limits` package (the one Flask-Limiter uses for the HTTP
 pages), with its sliding-window counter: O(1) per check, and a window's
@@ -28,6 +28,7 @@ ACTIONS = {
     "create_room": "Too many new rooms",
     "history": "Too many history requests",
     "moderate": "Too many moderation actions",
+    "react": "You are reacting too fast",
 }
 
 
