@@ -49,7 +49,7 @@ chromium:
 	@if [ -n "$$BAITHAK_CHROMIUM" ] || [ -x /usr/bin/chromium ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing Chromium for the browser tests (apt-get)"; \
-	  apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	  apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core fonts-noto-color-emoji >/dev/null; \
 	else \
 	  echo "No Chromium: browser tests will skip (sudo apt-get install chromium)"; \
 	fi

@@ -27,6 +27,9 @@ DEFAULT_LIMITS = {
     # Wrong join codes (a class behind one router shares an address).
     "BAITHAK_RATELIMIT_JOIN_CODE": "5/minute;50/day",
     "BAITHAK_RATELIMIT_JOIN_CODE_IP": "15/minute;200/day",
+    # Emoji reactions (toggles): a click each, so more than messages.
+    "BAITHAK_RATELIMIT_REACT": "10/second;120/minute",
+    "BAITHAK_RATELIMIT_REACT_IP": "100/second;2400/minute",
 }
 
 
@@ -89,6 +92,8 @@ class Config:
     BAITHAK_RATELIMIT_MODERATE_IP = _limit("BAITHAK_RATELIMIT_MODERATE_IP")
     BAITHAK_RATELIMIT_JOIN_CODE = _limit("BAITHAK_RATELIMIT_JOIN_CODE")
     BAITHAK_RATELIMIT_JOIN_CODE_IP = _limit("BAITHAK_RATELIMIT_JOIN_CODE_IP")
+    BAITHAK_RATELIMIT_REACT = _limit("BAITHAK_RATELIMIT_REACT")
+    BAITHAK_RATELIMIT_REACT_IP = _limit("BAITHAK_RATELIMIT_REACT_IP")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.
     SOCKETIO_ASYNC_MODE: str | None = None
@@ -147,6 +152,7 @@ class TestingConfig(Config):
     BAITHAK_RATELIMIT_HISTORY = BAITHAK_RATELIMIT_HISTORY_IP = ""
     BAITHAK_RATELIMIT_MODERATE = BAITHAK_RATELIMIT_MODERATE_IP = ""
     BAITHAK_RATELIMIT_JOIN_CODE = BAITHAK_RATELIMIT_JOIN_CODE_IP = ""
+    BAITHAK_RATELIMIT_REACT = BAITHAK_RATELIMIT_REACT_IP = ""
 
 
 class ProductionConfig(Config):

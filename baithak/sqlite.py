@@ -1,4 +1,5 @@
-"""SQLite connection settings: WAL journal, durable commits, foreign keys."""
+"""SQLite connection settings: WAL journal, durable commits, foreign keys, and
+the SQL function baithak_fold(text) (services.search)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ import sqlalchemy as sa
 from flask import Flask
 
 from .extensions import db
+from .services.unicodetext import comparable
+
+
+def _fold(text: Any) -> str | None:
+    return comparable(text) if isinstance(text, str) else None
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -19,6 +25,8 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")  # ms to wait for another writer
     cursor.close()
+    # Unicode-aware case folding for search (SQLite's lower() is ASCII-only).
+    dbapi_connection.create_function("baithak_fold", 1, _fold, deterministic=True)
 
 
 def configure(app: Flask) -> None:

@@ -8,6 +8,7 @@ bp = Blueprint("rooms", __name__)
 from . import (  # noqa: E402,F401  (register the handlers on bp/socketio)
     events,
     invites,
+    message_events,
     moderation_events,
     routes,
     settings,

@@ -9,9 +9,13 @@ Client -> server (every event is acked; see docs/protocol.md):
     sendMessage text or {text, clientId} -> ack(null, {id, seq, duplicate})
     sendLocation {latitude, longitude[, clientId]}
                             -> ack(null, {id, seq, duplicate, url})
+    sendMessage {text, clientId, replyTo: <message id>} (a reply)
     loadHistory {before} or {after} -> ack(null, {messages, hasMore})
+    (editMessage, deleteMessage, react, searchHistory: rooms.message_events;
+    moderation: rooms.moderation_events)
 Server -> client: message, locationMessage, roomData, myRooms (emitted by
-services.chat);
+services.chat); messageEdited, messageDeleted, reactions (services.edits,
+services.moderation, services.reactions);
 shutdown (baithak.shutdown) when the server is stopping.
 Errors: ack("<human-readable error>", {"code": "<stable code>", ...details}).
 """
@@ -30,8 +34,7 @@ from flask_socketio import ConnectionRefusedError
 from .. import shutdown
 from ..extensions import db, socketio
 from ..models import User
-from ..services import ServiceError, chat
-from ..services import messages as msgs
+from ..services import ServiceError, chat, wire
 from ..services.connections import get_connections
 from ..services.ratelimit import Who
 from ..services.rooms import my_rooms, open_direct, room_title, user_key
@@ -128,7 +131,7 @@ def on_send_location(payload: Any = None) -> dict[str, Any]:
 def on_load_history(payload: Any = None) -> dict[str, Any]:
     """A client asks for messages before or after an id; they come in the ack."""
     page, has_more = chat.history_page(request.sid, payload, request.remote_addr)
-    return {"messages": [msgs.to_payload(m) for m in page], "hasMore": has_more}
+    return {"messages": wire.payloads(page), "hasMore": has_more}
 
 
 @socketio.on("connect")

@@ -8,7 +8,7 @@ the payload) as the connection's account, and is acked like every event
     unban {username}           -> ack(null, {username})
     mute {username, minutes}   -> ack(null, {username, until})
     unmute {username}          -> ack(null, {username})
-    deleteMessage {id}         -> ack(null, {id, seq})
+    deleteMessage {id}         -> in rooms.message_events (authors delete too)
     setRole {username, role}   -> ack(null, {username, role})
     renameRoom {name}          -> ack(null, {room})
     deleteRoom                 -> ack(null, {})
@@ -80,15 +80,6 @@ def on_unmute(payload: Any = None) -> dict[str, Any]:
     """A moderator ends someone's mute."""
     room, user, data = _context(payload)
     return {"username": moderation.unmute(room, user, data.get("username")).name}
-
-
-@socketio.on("deleteMessage")
-@acked
-def on_delete_message(payload: Any = None) -> dict[str, Any]:
-    """A moderator erases a message for everyone."""
-    room, user, data = _context(payload)
-    message = moderation.delete_message(room, user, data.get("id"))
-    return {"id": message.id, "seq": message.seq}
 
 
 @socketio.on("setRole")

@@ -24,6 +24,7 @@ from ..models import (
     PRIVATE,
     PUBLIC,
     Membership,
+    Message,
     Room,
     RoomBan,
     RoomMute,
@@ -85,6 +86,18 @@ class Subject:
         """The subject for an account (by id) or, with no id, a guest (by name)."""
         key = f"u:{user_id}" if user_id is not None else f"g:{fold(name)}"
         return cls(key, name, user_id)
+
+
+def is_author(message: Message, user_id: int | None, name: str) -> bool:
+    """Return True if the person (an account by id; a guest, `user_id`
+    None, by name) wrote `message`: an account's messages are its own in
+    every tab; a guest's are those sent under the same name (in the room it
+    joined: callers look the message up there). Nobody wrote system notices."""
+    if message.kind == "system":
+        return False
+    return Subject.of(message.user_id, message.username).key == (
+        Subject.of(user_id, name).key
+    )
 
 
 def find_subject(raw_name: object, room_id: int | None = None) -> Subject:

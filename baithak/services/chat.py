@@ -12,7 +12,7 @@ from typing import Any
 
 from ..extensions import db, socketio
 from ..models import DIRECT, Message, Room, User, now_ms
-from . import ServiceError, access, ratelimit
+from . import ServiceError, access, ratelimit, wire
 from . import messages as msgs
 from .accounts import check_guests_allowed, name_owned_by_account
 from .names import SYSTEM_NAME, check_display_name, check_room_name, fold
@@ -54,7 +54,7 @@ class JoinResult:
             # For those who hand it out: a teacher reads it from the chat.
             "joinCode": self.room.join_code if "invite" in can else None,
             "username": self.member.name,
-            "messages": [msgs.to_payload(m) for m in self.history],
+            "messages": wire.payloads(self.history),
             "hasMore": self.has_more,
         }
 
@@ -275,11 +275,13 @@ class Sent:
 def send_text(sid: str, payload: object, ip: str | None = None) -> Sent:
     """Store a text message from `sid` and emit `message` to its whole room.
 
-    `payload` is the text, or {"text": str, "clientId": str}. A clientId the
-    sender used before in the room returns that message again, stored and sent
-    once (see _send). Raises ServiceError if `sid` has not joined a room, the
-    text is invalid (see messages.check_text), or the sender is over its rate
-    limit; nothing is stored or sent then.
+    `payload` is the text, or {"text": str, "clientId": str, "replyTo": id}.
+    A clientId the sender used before in the room returns that message again,
+    stored and sent once (see _send). `replyTo` is the id of a message people
+    sent in the same room, not deleted. Raises ServiceError if `sid` has not
+    joined a room, the text is invalid (see messages.check_text), the reply's
+    original is not in the room ("not_found"), or the sender is over its
+    rate limit; nothing is stored or sent then.
     """
     member = _member(sid)
     raw_text, client_id = msgs.unpack_text(payload)
@@ -288,8 +290,12 @@ def send_text(sid: str, payload: object, ip: str | None = None) -> Sent:
     ratelimit.hit("send", Who(member.sid, member.user_id, ip))
     access.check_not_muted(member.room_id, member.user_id, member.name)
     text = msgs.check_text(raw_text)
+    reply_to = payload.get("replyTo") if isinstance(payload, dict) else None
+    if reply_to is not None:
+        reply_to = msgs.find_in_room(member.room_id, reply_to).id
     return _send(member, Draft(member.room_id, "text", member.name, text,
-                               member.user_id, client_id=client_id))  # fmt: skip
+                               member.user_id, client_id=client_id,
+                               reply_to_id=reply_to))  # fmt: skip
 
 
 def send_location(sid: str, payload: object, ip: str | None = None) -> Sent:
@@ -411,6 +417,12 @@ def current_room(sid: str) -> Room:
     return room
 
 
+def joined_member(sid: str) -> Member:
+    """Return who connection `sid` is in the room it joined; raise
+    ServiceError("not_joined") if it has joined none."""
+    return _member(sid)
+
+
 def _member(sid: str) -> Member:
     member = get_presence().get(sid)
     if member is None:
@@ -421,7 +433,7 @@ def _member(sid: str) -> Member:
 def _broadcast(message: Message, skip_sid: str | None = None) -> None:
     socketio.emit(
         msgs.event_name(message),
-        msgs.to_payload(message),
+        wire.payloads([message], reactions=False)[0],
         to=room_key(message.room_id),
         skip_sid=skip_sid,
     )

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..models import Message, Room
+from ..models import Message, Reaction, Room, now_ms
 from . import ServiceError
 from .names import SYSTEM_NAME
 from .profanity import PROFANITY, contains_profanity
@@ -188,14 +188,71 @@ def find_by_client_id(room_id: int, client_id: str) -> StoredMessage | None:
     return db.session.execute(_BY_CLIENT_ID, {"rid": room_id, "cid": client_id}).first()
 
 
-def to_payload(message: StoredMessage) -> dict[str, Any]:
+NO_SUCH_MESSAGE = "No such message in this room."
+
+
+def find_in_room(room_id: int, raw_id: object) -> Message:
+    """Return the message with id `raw_id` in room `room_id` that people sent
+    (text or location) and that is not deleted. Raises
+    ServiceError("not_found") otherwise: a message of another room is not
+    told apart from one that does not exist."""
+    message = None
+    if isinstance(raw_id, int) and not isinstance(raw_id, bool) and 0 < raw_id < 2**63:
+        message = db.session.get(Message, raw_id)
+    if (
+        message is None
+        or message.room_id != room_id
+        or message.kind == "system"
+        or message.deleted_at is not None
+    ):
+        raise ServiceError(NO_SUCH_MESSAGE, "not_found")
+    return message
+
+
+def erase(message: Message) -> None:
+    """Stage erasing a message: its text, location and reactions go, the row
+    and its seq stay (history shows it as deleted); the caller commits."""
+    message.text, message.latitude, message.longitude = "", None, None
+    message.deleted_at = now_ms()
+    db.session.execute(sa.delete(Reaction).where(Reaction.message_id == message.id))
+
+
+# A reply quotes this much of the original (characters), "…" included.
+EXCERPT_LENGTH = 100
+
+
+def excerpt(original: StoredMessage) -> dict[str, Any]:
+    """Return how a reply quotes its original: {"id", "username", "kind",
+    "text"} with the text's first EXCERPT_LENGTH characters on one line (the
+    maps link for a location), or {"id", "username", "kind", "deleted": true}."""
+    quote: dict[str, Any] = {
+        "id": original.id,
+        "username": original.username,
+        "kind": original.kind,
+    }
+    if original.deleted_at is not None:
+        return quote | {"deleted": True}
+    text = " ".join(original.text.split())
+    if len(text) > EXCERPT_LENGTH:
+        text = text[: EXCERPT_LENGTH - 1].rstrip() + "…"
+    return quote | {"text": text}
+
+
+def to_payload(
+    message: StoredMessage,
+    reply_to: dict[str, Any] | None = None,
+    reactions: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Return the wire form of a stored message (see docs/protocol.md).
 
     Text and system messages: {"id", "seq", "kind", "username", "text",
     "createdAt"} plus "system": true for system ones and "guest": bool for the
     others, and "clientId" when the sender gave one;
     location messages carry "url", "latitude" and "longitude" instead of "text".
-    A deleted message has "deleted": true and neither text nor location.
+    An edited one has "editedAt" (ms since the epoch); a reply has "replyTo",
+    the `reply_to` quote (see excerpt); `reactions`, when not empty, goes in
+    as "reactions" (see services.reactions.summaries). A deleted message has
+    "deleted": true and neither text nor location, edit, quote or reactions.
     """
     payload: dict[str, Any] = {}
     if message.id is not None:
@@ -219,6 +276,12 @@ def to_payload(message: StoredMessage) -> dict[str, Any]:
         payload["system"] = True
     else:
         payload["guest"] = message.user_id is None
+    if message.edited_at is not None:
+        payload["editedAt"] = message.edited_at
+    if reply_to is not None:
+        payload["replyTo"] = reply_to
+    if reactions:
+        payload["reactions"] = reactions
     return payload
 
 

@@ -198,26 +198,24 @@ def delete_message(room: Room, actor: User, message_id: object) -> Message:
     stay); the room gets `messageDeleted`. Raises ServiceError: access
     refusals, "not_found" (no such message in this room, or deleted already)."""
     actor_role = access.require(room, actor, "delete_message")
-    message = None
-    if isinstance(message_id, int) and not isinstance(message_id, bool):
-        message = (
-            db.session.get(Message, message_id) if 0 < message_id < 2**63 else None
-        )
-    if message is None or message.room_id != room.id or message.deleted_at:
-        raise ServiceError("No such message in this room.", "not_found")
-    if message.kind == "system":  # the record of what happened stays
-        raise ServiceError("Notices cannot be deleted.", "forbidden")
+    message = msgs.find_in_room(room.id, message_id)  # notices are never found
     if message.user_id != actor.id:
         access.check_outranks(actor_role, access.role_of(room.id, message.user_id))
-    message.text, message.latitude, message.longitude = "", None, None
-    message.deleted_at = now_ms()
+    msgs.erase(message)
     audit.record(room.id, actor, "delete_message", message.username,
                  f"message #{message.seq}")  # fmt: skip
     db.session.commit()
-    socketio.emit(
-        "messageDeleted", {"id": message.id, "seq": message.seq}, to=room_key(room.id)
-    )
+    emit_deleted(message)
     return message
+
+
+def emit_deleted(message: Message) -> None:
+    """Tell the message's room it was erased: `messageDeleted` {"id", "seq"}."""
+    socketio.emit(
+        "messageDeleted",
+        {"id": message.id, "seq": message.seq},
+        to=room_key(message.room_id),
+    )
 
 
 def set_role(room: Room, actor: User, raw_name: object, role: object) -> Subject:

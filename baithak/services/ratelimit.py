@@ -1,4 +1,4 @@
-"""Rate limits for chat actions (sending, joining, creating rooms).
+"""Rate limits for chat actions (sending, joining, creating rooms, reacting).
 
 Built on the `limits` package (the one Flask-Limiter uses for the HTTP
 pages), with its sliding-window counter: O(1) per check, and a window's
@@ -31,6 +31,7 @@ ACTIONS = {
     # Counted when a join code is wrong: guessing codes stays hopeless (31**6
     # codes), while a class typing the right one from one address costs nothing.
     "join_code": "Too many wrong join codes",
+    "react": "You are reacting too fast",
 }
 
 

@@ -40,7 +40,8 @@ class RoomGoneError(Exception):
 
 @dataclass
 class Draft:
-    """A valid message to store: who sent what where (coordinates in degrees)."""
+    """A valid message to store: who sent what where (coordinates in degrees),
+    and the id of the message it replies to (same room; checked before)."""
 
     room_id: int
     kind: str
@@ -50,6 +51,7 @@ class Draft:
     latitude: float | None = None
     longitude: float | None = None
     client_id: str | None = None
+    reply_to_id: int | None = None
 
 
 @dataclass
@@ -185,6 +187,7 @@ def _insert(conn: sa.Connection, draft: Draft) -> Message:
         "text": draft.text,
         "latitude": draft.latitude,
         "longitude": draft.longitude,
+        "reply_to_id": draft.reply_to_id,
         "created_at": now_ms(),
     }
     message_id = conn.execute(INSERT, values).scalar_one()

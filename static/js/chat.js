@@ -2,7 +2,8 @@
  * the one whose join ?code= it is (as ?username= for guests); shows messages
  * and people live, sends text and locations; moderators delete messages.
  * Helpers: ui.js, myrooms.js (the sidebar's rooms), people.js (the people
- * list and its menus), moderation.js (deleting messages). Protocol: docs/protocol.md. Everything a user typed
+ * list and its menus), moderation.js (deleted messages), actions.js (reply,
+ * react, edit, delete), reactions.js, search.js. Protocol: docs/protocol.md. Everything a user typed
  * is rendered as text (textContent), never as HTML. */
 (function () {
   "use strict";
@@ -65,7 +66,32 @@
     socket,
     current: () => ({ id: roomId, online: joined ? lastUsers.length : null }),
   });
-  const tools = window.Baithak.createMessageTools({ messagesEl, socket, showError: showComposeError });
+  const reactions = window.Baithak.createReactions({ messagesEl, socket, showError: showComposeError, me: () => me });
+  const actions = window.Baithak.createMessageActions({
+    messagesEl,
+    socket,
+    showError: showComposeError,
+    reactions,
+    input,
+    jumpTo,
+    preview: {
+      box: document.getElementById("reply-preview"),
+      name: document.getElementById("reply-name"),
+      text: document.getElementById("reply-text"),
+      cancel: document.getElementById("reply-cancel"),
+    },
+  });
+  const tools = window.Baithak.createMessageTools({ messagesEl, onDeleted: actions.undecorate });
+  window.Baithak.createSearch({
+    form: document.getElementById("search"),
+    input: document.getElementById("search-input"),
+    panel: document.getElementById("search-results"),
+    list: document.getElementById("search-list"),
+    summary: document.getElementById("search-summary"),
+    close: document.getElementById("search-close"),
+    socket,
+    jumpTo,
+  });
 
   // Messages typed but not yet acknowledged, oldest first: {clientId, text,
   // createdAt}. Kept in sessionStorage, so a reload sends them still; each
@@ -118,6 +144,7 @@
     if (msg.system) item.classList.add("system");
     else if (me && fold(msg.username) === fold(me)) item.classList.add("mine");
     if (msg.id !== undefined) item.dataset.id = String(msg.id);
+    item.baithakMsg = msg; // for redrawing it after an edit
     item.dataset.author = msg.system ? "" : fold(msg.username);
     item.dataset.time = String(msg.createdAt);
 
@@ -148,8 +175,29 @@
       body.textContent = msg.text;
     }
     item.append(meta, body);
-    if (msg.id !== undefined && !msg.system && !msg.deleted) item.append(tools.deleteButton(msg.id));
+    actions.decorate(item, msg, body);
     return item;
+  }
+
+  /* An edit (messageEdited): the message is built again with its new text. */
+  function showEdited(data) {
+    const old = data && messagesEl.querySelector(`[data-id="${Number(data.id)}"]`);
+    if (!old || !old.baithakMsg || old.classList.contains("deleted")) return;
+    const el = buildMessage({ ...old.baithakMsg, text: data.text, editedAt: data.editedAt });
+    el.hidden = old.hidden;
+    keepingBottom(() => old.replaceWith(el));
+    regroup(el);
+  }
+
+  /* Scroll to a message and flash it; false when it is not loaded. */
+  function jumpTo(id) {
+    const el = messagesEl.querySelector(`[data-id="${Number(id)}"]`);
+    if (!el || el.hidden) return false;
+    el.scrollIntoView({ block: "center", behavior: "smooth" });
+    el.classList.remove("flash");
+    void el.offsetWidth; // restart the animation
+    el.classList.add("flash");
+    return true;
   }
 
   function setCan(list, joinCode) {
@@ -472,7 +520,12 @@
     if (roomKind !== "direct" && typeof data.room === "string" && roomId !== null) showTitle(data.room);
     renderPeople(data.users || []);
   });
-  socket.on("messageDeleted", (data) => data && tools.markDeleted(data.id));
+  socket.on("messageDeleted", (data) => {
+    if (!data) return;
+    tools.markDeleted(data.id);
+    actions.originalDeleted(data.id);
+  });
+  socket.on("messageEdited", showEdited);
   // Our role here changed (made moderator, or member again).
   socket.on("membership", (data) => {
     if (!data || data.roomId !== roomId) return;
@@ -547,7 +600,7 @@
     if (pendingEl(item.clientId)) return;
     const self = lastUsers.find((user) => fold(user.username) === fold(me));
     const guest = self ? self.guest : false;
-    const el = buildMessage({ username: me, text: item.text, createdAt: item.createdAt, guest });
+    const el = buildMessage({ username: me, text: item.text, createdAt: item.createdAt, guest, replyTo: item.replyTo });
     el.classList.add("mine", "pending");
     el.dataset.clientId = item.clientId;
     const state = document.createElement("span");
@@ -585,6 +638,7 @@
     sending = true;
     setPendingState(item, "Sending…");
     const payload = { text: item.text, clientId: item.clientId };
+    if (item.replyTo) payload.replyTo = item.replyTo.id;
     socket.timeout(SEND_TIMEOUT_MS).emit("sendMessage", payload, (timeout, error, data) => {
       if (!sending) return; // disconnected meanwhile: sent again after the re-join
       sending = false;
@@ -624,6 +678,9 @@
       return;
     }
     const item = { clientId: newClientId(), text, createdAt: Date.now() };
+    const replyTo = actions.replyingTo();
+    if (replyTo) item.replyTo = replyTo;
+    actions.cancelReply();
     outbox.push(item);
     saveOutbox();
     showComposeError("");
@@ -640,8 +697,10 @@
     fitInput();
   });
 
-  // Enter sends (as in every chat app); Shift+Enter starts a new line.
+  // Enter sends (as in every chat app); Shift+Enter starts a new line;
+  // Escape drops the reply being written.
   input.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") actions.cancelReply();
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       form.requestSubmit();
