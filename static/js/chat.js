@@ -144,8 +144,14 @@
       link.rel = "noopener noreferrer";
       link.textContent = "My current location";
       body.append(link);
-    } else {
+    } else if (msg.system) {
       body.textContent = msg.text;
+    } else {
+      // Links, formatting and @mentions, as DOM nodes (format.js: never HTML).
+      const names = lastUsers.map((user) => user.username);
+      const formatted = window.Baithak.formatText(msg.text, { names: me ? [...names, me] : names, me });
+      body.append(formatted.fragment);
+      if (formatted.mentionsMe && !item.classList.contains("mine")) item.classList.add("mentions-me");
     }
     item.append(meta, body);
     if (msg.id !== undefined && !msg.system && !msg.deleted) item.append(tools.deleteButton(msg.id));
