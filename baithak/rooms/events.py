@@ -4,14 +4,16 @@ Client -> server (every event is acked; see docs/protocol.md):
     join {username, room} or {username, roomId} or {username, code}
                             -> ack(null, {room, roomId, kind, role, can, username,
                                           messages, hasMore})
-    myRooms                 -> ack(null, {rooms: [{id, title, kind, role, online}]})
+    myRooms                 -> ack(null, {rooms: [{id, title, kind, role, online,
+                                                unread}]})
+    markRead {seq}          -> ack(null, {seq})
     openDirect {username}   -> ack(null, {roomId, room})
     sendMessage text or {text, clientId} -> ack(null, {id, seq, duplicate})
     sendLocation {latitude, longitude[, clientId]}
                             -> ack(null, {id, seq, duplicate, url})
     loadHistory {before} or {after} -> ack(null, {messages, hasMore})
 Server -> client: message, locationMessage, roomData, myRooms (emitted by
-services.chat);
+services.chat); unread (services.unread);
 shutdown (baithak.shutdown) when the server is stopping.
 Errors: ack("<human-readable error>", {"code": "<stable code>", ...details}).
 """
@@ -30,7 +32,7 @@ from flask_socketio import ConnectionRefusedError
 from .. import shutdown
 from ..extensions import db, socketio
 from ..models import User
-from ..services import ServiceError, access, chat
+from ..services import ServiceError, access, chat, unread
 from ..services import messages as msgs
 from ..services.connections import get_connections
 from ..services.ratelimit import Who
@@ -107,6 +109,13 @@ def on_open_direct(payload: Any = None) -> dict[str, Any]:
     room = open_direct(user, payload.get("username"), who)
     chat.emit_my_rooms(access.roles(room.id))
     return {"roomId": room.id, "room": room_title(room, user.id)}
+
+
+@socketio.on("markRead")
+@acked
+def on_mark_read(payload: Any = None) -> dict[str, Any]:
+    """An account has seen its room up to a seq; see services.unread.mark_read."""
+    return {"seq": unread.mark_read(request.sid, current_account(), payload)}
 
 
 @socketio.on("sendMessage")

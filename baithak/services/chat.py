@@ -13,7 +13,7 @@ from typing import Any
 
 from ..extensions import db, socketio
 from ..models import DIRECT, Message, Room, User, now_ms
-from . import ServiceError, access, ratelimit
+from . import ServiceError, access, ratelimit, unread
 from . import messages as msgs
 from .accounts import check_guests_allowed, name_owned_by_account
 from .names import SYSTEM_NAME, check_display_name, check_room_name, fold
@@ -300,6 +300,7 @@ def _send(member: Member, draft: Draft) -> Sent:
             )
         return Sent(message, duplicate=True)
     _broadcast(message)
+    unread.push_after_message(message)  # members elsewhere: their sidebars
     return Sent(message)
 
 

@@ -2,8 +2,11 @@
  * the one whose join ?code= it is (as ?username= for guests); shows messages
  * and people live, sends text and locations; moderators delete messages.
  * Helpers: ui.js, myrooms.js (the sidebar's rooms), people.js (the people
- * list and its menus), moderation.js (deleting messages). Protocol: docs/protocol.md. Everything a user typed
- * is rendered as text (textContent), never as HTML. */
+ * list and its menus), moderation.js (deleting messages), format.js (links,
+ * formatting, @mentions in a message), mentions.js (@name autocomplete),
+ * attention.js (markRead, the tab title's count, notifications). Protocol:
+ * docs/protocol.md. Everything a user typed is rendered as text (text nodes),
+ * never as HTML. */
 (function () {
   "use strict";
 
@@ -66,6 +69,20 @@
     current: () => ({ id: roomId, online: joined ? lastUsers.length : null }),
   });
   const tools = window.Baithak.createMessageTools({ messagesEl, socket, showError: showComposeError });
+  // Before the message box's own keydown: Enter picks a name while listed.
+  window.Baithak.createMentionPicker({
+    input,
+    listEl: document.getElementById("mention-list"),
+    names: () => lastUsers.map((user) => user.username).filter((name) => !me || fold(name) !== fold(me)),
+  });
+  const attention = window.Baithak.createAttention({
+    socket,
+    messagesEl,
+    atBottom: () => isNearBottom(),
+    newestSeq: () => newestSeq,
+    canMark: () => joined && myRole !== null,
+    banner: document.getElementById("notify-banner"),
+  });
 
   // Messages typed but not yet acknowledged, oldest first: {clientId, text,
   // createdAt}. Kept in sessionStorage, so a reload sends them still; each
@@ -226,6 +243,7 @@
   /* A live message; a jump in its room's seq means we missed one: fetch it. */
   function showLive(msg) {
     keepingBottom(() => insertMessage(msg));
+    attention.arrived(msg, msg.id === undefined ? null : messagesEl.querySelector(`[data-id="${Number(msg.id)}"]`));
     if (msg.seq === undefined || complete === null) return;
     if (msg.seq === complete.seq + 1) complete = { id: msg.id, seq: msg.seq };
     else if (msg.seq > complete.seq + 1 && joined) catchUp();
@@ -263,7 +281,7 @@
   function showTitle(title) {
     roomTitle.textContent = title;
     input.placeholder = `Message ${title}`;
-    document.title = `${title} · Baithak`;
+    attention.setTitle(title); // "(3) <title> · Baithak" while hidden
     const kinds = { private: "Private room", direct: "Direct message" };
     roomKindEl.replaceChildren();
     if (kinds[roomKind]) {
@@ -368,6 +386,7 @@
       }
       flush();
       input.focus();
+      attention.markRead();
     });
   }
 
