@@ -208,12 +208,21 @@
     return j - i > 3 ? j : i + 1;
   }
 
+  let lastKey = null;
+  let lastTable = null;
+
   /* Return {fragment, mentionsMe} for a message's text. options.names: the
    * display names @mentions may match (the longest wins, case-insensitive);
    * options.me: our own name (its mentions get class "me"). */
   Baithak.formatText = function (text, options) {
     const opts = options || {};
-    const table = mentionTable(opts.names || [], opts.me);
+    // A page of history is formatted with the same names: build them once.
+    const key = `${opts.me || ""}\u0000${(opts.names || []).join("\u0000")}`;
+    if (key !== lastKey) {
+      lastTable = mentionTable(opts.names || [], opts.me);
+      lastKey = key;
+    }
+    const table = lastTable;
     const parser = new Parser(String(text), table);
     const fragment = document.createDocumentFragment();
     parser.inline(fragment, 0, parser.text.length, 0);
