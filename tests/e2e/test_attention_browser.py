@@ -174,9 +174,11 @@ HIDE_TAB = """(hidden) => {
 }"""
 
 
-def guest_with_fake_notifications(browser, url: str, name: str, room: str) -> Page:  # type: ignore[no-untyped-def]
+def guest_with_fake_notifications(
+    browser, url: str, name: str, room: str, **options
+) -> Page:  # type: ignore[no-untyped-def]
     """join_as_guest, in a browser whose Notification is FAKE_NOTIFICATION."""
-    context = browser.new_context()
+    context = browser.new_context(**options)
     context.add_init_script(FAKE_NOTIFICATION)
     page = context.new_page()
     page.goto(url + "/")
@@ -243,11 +245,16 @@ def test_mentions_autocomplete_highlight_and_notify(
         ben.context.close()
 
 
-def test_no_thanks_is_remembered(browser, server) -> None:
-    asha = guest_with_fake_notifications(browser, server.url, "Asha", "Quiet")
+def test_no_thanks_is_remembered(browser, server, screenshot) -> None:
+    phone = {"width": 390, "height": 844}
+    asha = guest_with_fake_notifications(
+        browser, server.url, "Asha", "Quiet", viewport=phone
+    )
     ben = join_as_guest(browser, server.url, "Ben", "Quiet")
     try:
-        send(ben, "@Asha hello")
+        send(ben, "@Asha hello, see `notes.pdf` at https://example.com/notes")
+        expect(asha.locator("#notify-banner")).to_be_visible()
+        screenshot(asha, "phone")
         asha.get_by_role("button", name="No thanks").click()
         expect(asha.locator("#notify-banner")).to_be_hidden()
         asha.reload()
