@@ -189,7 +189,7 @@ def test_a_direct_conversation_is_for_its_two_people(app, user_client, connect):
     (pushed,) = bela.received("myRooms")
     assert pushed["rooms"] == [
         {"id": opened["roomId"], "title": "Asha", "kind": "direct",
-         "role": "member", "online": 0}
+         "role": "member", "online": 0, "unread": 0}
     ]  # fmt: skip
     # Opening it again, from either side, is the same conversation.
     assert (
@@ -237,7 +237,7 @@ def test_my_rooms_lists_memberships(app, private, user_client, connect):
     _, data = sock.emit("myRooms")
     assert data == {
         "rooms": [{"id": room_id, "title": "Staff room", "kind": "private",
-                   "role": "member", "online": 0}]
+                   "role": "member", "online": 0, "unread": 0}]
     }  # fmt: skip
     # Joining a public room as an account makes one a member of it, live.
     sock.emit("join", {"room": "Global"})

@@ -4,7 +4,9 @@ Client -> server (every event is acked; see docs/protocol.md):
     join {username, room} or {username, roomId} or {username, code}
                             -> ack(null, {room, roomId, kind, role, can, username,
                                           messages, hasMore})
-    myRooms                 -> ack(null, {rooms: [{id, title, kind, role, online}]})
+    myRooms                 -> ack(null, {rooms: [{id, title, kind, role, online,
+                                                unread}]})
+    markRead {seq}          -> ack(null, {seq})
     openDirect {username}   -> ack(null, {roomId, room})
     sendMessage text or {text, clientId} -> ack(null, {id, seq, duplicate})
     sendLocation {latitude, longitude[, clientId]}
@@ -15,7 +17,7 @@ Client -> server (every event is acked; see docs/protocol.md):
     moderation: rooms.moderation_events)
 Server -> client: message, locationMessage, roomData, myRooms (emitted by
 services.chat); messageEdited, messageDeleted, reactions (services.edits,
-services.moderation, services.reactions);
+services.moderation, services.reactions); unread (services.unread);
 shutdown (baithak.shutdown) when the server is stopping.
 Errors: ack("<human-readable error>", {"code": "<stable code>", ...details}).
 """
@@ -34,7 +36,7 @@ from flask_socketio import ConnectionRefusedError
 from .. import shutdown
 from ..extensions import db, socketio
 from ..models import User
-from ..services import ServiceError, chat, wire
+from ..services import ServiceError, chat, unread, wire
 from ..services.connections import get_connections
 from ..services.ratelimit import Who
 from ..services.rooms import my_rooms, open_direct, room_title, user_key
@@ -109,6 +111,13 @@ def on_open_direct(payload: Any = None) -> dict[str, Any]:
     who = Who(request.sid, user.id, request.remote_addr)
     room = open_direct(user, payload.get("username"), who)
     return {"roomId": room.id, "room": room_title(room, user.id)}
+
+
+@socketio.on("markRead")
+@acked
+def on_mark_read(payload: Any = None) -> dict[str, Any]:
+    """An account has seen its room up to a seq; see services.unread.mark_read."""
+    return {"seq": unread.mark_read(request.sid, current_account(), payload)}
 
 
 @socketio.on("sendMessage")

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..extensions import db, socketio
 from ..models import DIRECT, Message, Room, User, now_ms
-from . import ServiceError, access, ratelimit, wire
+from . import ServiceError, access, ratelimit, unread, wire
 from . import messages as msgs
 from .accounts import check_guests_allowed, name_owned_by_account
 from .names import SYSTEM_NAME, check_display_name, check_room_name, fold
@@ -337,6 +337,7 @@ def _send(member: Member, draft: Draft) -> Sent:
     if duplicate:
         return _as_duplicate(member, message)
     _broadcast(message)
+    unread.push_after_message(message)  # members elsewhere: their sidebars
     return Sent(message)
 
 

@@ -13,7 +13,7 @@ from flask import current_app
 
 from ..extensions import db, socketio
 from ..models import DIRECT, OWNER, PRIVATE, PUBLIC, Membership, Room, User
-from . import ServiceError, audit, ratelimit
+from . import ServiceError, audit, ratelimit, unread
 from .accounts import check_guests_allowed
 from .names import check_room_name, clean, fold
 from .presence import get_presence
@@ -229,13 +229,15 @@ def room_title(room: Room, viewer_id: int | None) -> str:
 
 @dataclass(frozen=True)
 class MyRoom:
-    """A room in an account's sidebar: its id, title, kind, role, people online."""
+    """A room in an account's sidebar: its id, title, kind, role, people
+    online, and how many messages there the account has not read."""
 
     id: int
     title: str
     kind: str
     role: str
     online: int
+    unread: int = 0
 
     def to_payload(self) -> dict[str, object]:
         """Return the wire form (docs/protocol.md, `myRooms`)."""
@@ -245,21 +247,23 @@ class MyRoom:
             "kind": self.kind,
             "role": self.role,
             "online": self.online,
+            "unread": self.unread,
         }
 
 
 def my_rooms(user: User) -> list[MyRoom]:
     """Return the rooms `user` is a member of: rooms first, then direct
-    conversations, each by title."""
+    conversations, each by title (with unread counts: services.unread)."""
     counts = get_presence().counts()
     rows = db.session.execute(
         sa.select(Room, Membership.role)
         .join(Membership, Membership.room_id == Room.id)
         .where(Membership.user_id == user.id)
     ).all()
+    unread_counts = unread.counts_for_user(user.id)
     mine = [
         MyRoom(room.id, room_title(room, user.id), room.kind, role,
-               counts.get(room.id, 0))
+               counts.get(room.id, 0), unread_counts.get(room.id, 0))
         for room, role in rows
     ]  # fmt: skip
     mine.sort(key=lambda r: (r.kind == DIRECT, fold(r.title), r.id))

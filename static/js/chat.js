@@ -3,8 +3,11 @@
  * and people live, sends text and locations; moderators delete messages.
  * Helpers: ui.js, myrooms.js (the sidebar's rooms), people.js (the people
  * list and its menus), moderation.js (deleted messages), actions.js (reply,
- * react, edit, delete), reactions.js, search.js. Protocol: docs/protocol.md. Everything a user typed
- * is rendered as text (textContent), never as HTML. */
+ * react, edit, delete), reactions.js, search.js, format.js (links,
+ * formatting, @mentions in a message), mentions.js (@name autocomplete),
+ * attention.js (markRead, the tab title's count, notifications). Protocol:
+ * docs/protocol.md. Everything a user typed is rendered as text (text nodes),
+ * never as HTML. */
 (function () {
   "use strict";
 
@@ -92,6 +95,20 @@
     socket,
     jumpTo,
   });
+  // Before the message box's own keydown: Enter picks a name while listed.
+  window.Baithak.createMentionPicker({
+    input,
+    listEl: document.getElementById("mention-list"),
+    names: () => lastUsers.map((user) => user.username).filter((name) => !me || fold(name) !== fold(me)),
+  });
+  const attention = window.Baithak.createAttention({
+    socket,
+    messagesEl,
+    atBottom: () => isNearBottom(),
+    newestSeq: () => newestSeq,
+    canMark: () => joined && myRole !== null,
+    banner: document.getElementById("notify-banner"),
+  });
 
   // Messages typed but not yet acknowledged, oldest first: {clientId, text,
   // createdAt}. Kept in sessionStorage, so a reload sends them still; each
@@ -171,8 +188,14 @@
       link.rel = "noopener noreferrer";
       link.textContent = "My current location";
       body.append(link);
-    } else {
+    } else if (msg.system) {
       body.textContent = msg.text;
+    } else {
+      // Links, formatting and @mentions, as DOM nodes (format.js: never HTML).
+      const names = lastUsers.map((user) => user.username);
+      const formatted = window.Baithak.formatText(msg.text, { names: me ? [...names, me] : names, me });
+      body.append(formatted.fragment);
+      if (formatted.mentionsMe && !item.classList.contains("mine")) item.classList.add("mentions-me");
     }
     item.append(meta, body);
     actions.decorate(item, msg, body);
@@ -276,6 +299,7 @@
   /* A live message; a jump in its room's seq means we missed one: fetch it. */
   function showLive(msg) {
     keepingBottom(() => insertMessage(msg));
+    attention.arrived(msg, msg.id === undefined ? null : messagesEl.querySelector(`[data-id="${Number(msg.id)}"]`));
     if (msg.seq === undefined || complete === null) return;
     if (msg.seq === complete.seq + 1) complete = { id: msg.id, seq: msg.seq };
     else if (msg.seq > complete.seq + 1 && joined) catchUp();
@@ -313,7 +337,7 @@
   function showTitle(title) {
     roomTitle.textContent = title;
     input.placeholder = `Message ${title}`;
-    document.title = `${title} · Baithak`;
+    attention.setTitle(title); // "(3) <title> · Baithak" while hidden
     const kinds = { private: "Private room", direct: "Direct message" };
     roomKindEl.replaceChildren();
     if (kinds[roomKind]) {
@@ -418,6 +442,7 @@
       }
       flush();
       input.focus();
+      attention.markRead();
     });
   }
 

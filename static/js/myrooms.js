@@ -1,6 +1,7 @@
 /* The sidebar's "Your rooms": an account's rooms and direct conversations
  * (the `myRooms` ack and pushes, docs/protocol.md), each a link to its chat
- * page, the open one marked. Guests have none, so the section stays hidden. */
+ * page, the open one marked, with its count of unread messages (kept live
+ * by `unread` pushes). Guests have none, so the section stays hidden. */
 (function () {
   "use strict";
 
@@ -43,6 +44,15 @@
         count.append(String(online), Baithak.srText(" online"));
         link.append(" ", count);
       }
+      // Messages not read yet (not for the open room: we are reading it).
+      const unread = room.id === here.id ? 0 : room.unread;
+      if (Number.isInteger(unread) && unread > 0) {
+        const badge = document.createElement("span");
+        badge.className = "unread";
+        badge.title = `${unread} unread`;
+        badge.append(unread > 99 ? "99+" : String(unread), Baithak.srText(" unread"));
+        link.append(" ", badge);
+      }
       li.append(link);
       return li;
     }
@@ -81,6 +91,13 @@
       if (started && !document.hidden) refresh();
     });
     socket.on("myRooms", (data) => data && show(data.rooms));
+    // A room's unread count changed (a message there, or read in another tab).
+    socket.on("unread", (data) => {
+      const room = data && rooms.find((r) => r.id === data.roomId);
+      if (!room || !Number.isInteger(data.unread)) return;
+      room.unread = data.unread;
+      redraw();
+    });
 
     return { refresh, redraw };
   };
