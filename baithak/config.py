@@ -24,6 +24,13 @@ DEFAULT_LIMITS = {
     # queries too, so a member spamming them is held back like any flood.
     "BAITHAK_RATELIMIT_MODERATE": "5/second;120/minute",
     "BAITHAK_RATELIMIT_MODERATE_IP": "50/second;1200/minute",
+    # Presence reports (a tab hidden or shown, idle or active again): sent on
+    # changes only, but switching between three tabs makes two a switch.
+    "BAITHAK_RATELIMIT_PRESENCE": "10/second;120/minute",
+    "BAITHAK_RATELIMIT_PRESENCE_IP": "100/second;3000/minute",
+    # "Typing…": the browser refreshes it every 3 s while typing, and stops it.
+    "BAITHAK_RATELIMIT_TYPING": "5/second;90/minute",
+    "BAITHAK_RATELIMIT_TYPING_IP": "50/second;3000/minute",
 }
 
 
@@ -84,6 +91,13 @@ class Config:
     BAITHAK_RATELIMIT_HISTORY_IP = _limit("BAITHAK_RATELIMIT_HISTORY_IP")
     BAITHAK_RATELIMIT_MODERATE = _limit("BAITHAK_RATELIMIT_MODERATE")
     BAITHAK_RATELIMIT_MODERATE_IP = _limit("BAITHAK_RATELIMIT_MODERATE_IP")
+    BAITHAK_RATELIMIT_PRESENCE = _limit("BAITHAK_RATELIMIT_PRESENCE")
+    BAITHAK_RATELIMIT_PRESENCE_IP = _limit("BAITHAK_RATELIMIT_PRESENCE_IP")
+    BAITHAK_RATELIMIT_TYPING = _limit("BAITHAK_RATELIMIT_TYPING")
+    BAITHAK_RATELIMIT_TYPING_IP = _limit("BAITHAK_RATELIMIT_TYPING_IP")
+    # Seconds without a key press, click or scroll after which the browser
+    # reports its tab away (a hidden tab is away at once).
+    BAITHAK_AWAY_AFTER_S = int(os.environ.get("BAITHAK_AWAY_AFTER_S", "300"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.
     SOCKETIO_ASYNC_MODE: str | None = None
@@ -141,6 +155,8 @@ class TestingConfig(Config):
     BAITHAK_RATELIMIT_CREATE_ROOM = BAITHAK_RATELIMIT_CREATE_ROOM_IP = ""
     BAITHAK_RATELIMIT_HISTORY = BAITHAK_RATELIMIT_HISTORY_IP = ""
     BAITHAK_RATELIMIT_MODERATE = BAITHAK_RATELIMIT_MODERATE_IP = ""
+    BAITHAK_RATELIMIT_PRESENCE = BAITHAK_RATELIMIT_PRESENCE_IP = ""
+    BAITHAK_RATELIMIT_TYPING = BAITHAK_RATELIMIT_TYPING_IP = ""
 
 
 class ProductionConfig(Config):

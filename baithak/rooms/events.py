@@ -10,8 +10,10 @@ Client -> server (every event is acked; see docs/protocol.md):
     sendLocation {latitude, longitude[, clientId]}
                             -> ack(null, {id, seq, duplicate, url})
     loadHistory {before} or {after} -> ack(null, {messages, hasMore})
+    presence {state: "active" | "away"} -> ack(null, {status})
+    typing {typing: bool}   -> ack(null, {})
 Server -> client: message, locationMessage, roomData, myRooms (emitted by
-services.chat);
+services.chat); typing {username, typing} (services.activity);
 shutdown (baithak.shutdown) when the server is stopping.
 Errors: ack("<human-readable error>", {"code": "<stable code>", ...details}).
 """
@@ -30,7 +32,7 @@ from flask_socketio import ConnectionRefusedError
 from .. import shutdown
 from ..extensions import db, socketio
 from ..models import User
-from ..services import ServiceError, access, chat
+from ..services import ServiceError, access, activity, chat
 from ..services import messages as msgs
 from ..services.connections import get_connections
 from ..services.ratelimit import Who
@@ -130,6 +132,21 @@ def on_load_history(payload: Any = None) -> dict[str, Any]:
     """A client asks for messages before or after an id; they come in the ack."""
     page, has_more = chat.history_page(request.sid, payload, request.remote_addr)
     return {"messages": [msgs.to_payload(m) for m in page], "hasMore": has_more}
+
+
+@socketio.on("presence")
+@acked
+def on_presence(payload: Any = None) -> dict[str, Any]:
+    """A tab reports its person active or away; roomData follows if their
+    status changed (services.activity.report_presence)."""
+    return activity.report_presence(request.sid, payload, request.remote_addr)
+
+
+@socketio.on("typing")
+@acked
+def on_typing(payload: Any = None) -> dict[str, Any]:
+    """A client starts or stops typing; the others in its room get `typing`."""
+    return activity.set_typing(request.sid, payload, request.remote_addr)
 
 
 @socketio.on("connect")

@@ -28,6 +28,8 @@ ACTIONS = {
     "create_room": "Too many new rooms",
     "history": "Too many history requests",
     "moderate": "Too many moderation actions",
+    "presence": "Too many presence updates",
+    "typing": "Too many typing updates",
 }
 
 
