@@ -2,7 +2,8 @@
  * the one whose join ?code= it is (as ?username= for guests); shows messages
  * and people live, sends text and locations; moderators delete messages.
  * Helpers: ui.js, myrooms.js (the sidebar's rooms), people.js (the people
- * list and its menus), moderation.js (deleting messages). Protocol: docs/protocol.md. Everything a user typed
+ * list and its menus), moderation.js (deleting messages), presence.js
+ * (active or away) and typing.js ("… is typing"). Protocol: docs/protocol.md. Everything a user typed
  * is rendered as text (textContent), never as HTML. */
 (function () {
   "use strict";
@@ -66,6 +67,10 @@
     current: () => ({ id: roomId, online: joined ? lastUsers.length : null }),
   });
   const tools = window.Baithak.createMessageTools({ messagesEl, socket, showError: showComposeError });
+  const presence = window.Baithak.createPresence({ socket, awayAfterS: chat.dataset.awayAfter });
+  const typing = window.Baithak.createTyping({
+    socket, input, form, lineEl: document.getElementById("typing"), isJoined: () => joined,
+  });
 
   // Messages typed but not yet acknowledged, oldest first: {clientId, text,
   // createdAt}. Kept in sessionStorage, so a reload sends them still; each
@@ -346,6 +351,8 @@
       showTitle(data.room);
       setConnection("");
       setCanSend(true);
+      typing.reset();
+      presence.joined();
       renderPeople(lastUsers); // roomData came before the ack, when `me` was unknown
       if (myRole !== null) myRooms.refresh();
       showHistory(data.messages, data.hasMore, false);
@@ -433,6 +440,8 @@
     joined = false;
     loadingOlder = false;
     sending = false; // its ack will never come: sent again after the re-join
+    presence.left();
+    typing.reset();
     setCanSend(false);
     if (removed) {
       setConnection("");
@@ -463,6 +472,7 @@
     // person's name (the join ack's), not the room's.
     if (roomKind !== "direct" && typeof data.room === "string" && roomId !== null) showTitle(data.room);
     renderPeople(data.users || []);
+    typing.keep(data.users || []);
   });
   socket.on("messageDeleted", (data) => data && tools.markDeleted(data.id));
   // Our role here changed (made moderator, or member again).
@@ -494,6 +504,7 @@
     document.getElementById("removed-text").textContent = data.text || "";
     removedEl.hidden = false;
     setCan([]);
+    typing.reset();
     lastUsers = [];
     people.render([], {});
     peopleEl.previousElementSibling.hidden = true; // the "People" heading
