@@ -22,7 +22,9 @@
     const dot = document.createElement("span");
     dot.className = `status-dot status-${known}`;
     dot.title = STATUS_LABELS[known];
-    dot.append(Baithak.srText(STATUS_LABELS[known]));
+    // A label, not text: the row's text stays the name (and tests read it).
+    dot.setAttribute("role", "img");
+    dot.setAttribute("aria-label", STATUS_LABELS[known]);
     return dot;
   }
 
