@@ -56,7 +56,8 @@ def create_app(
     writer.init_app(app)
     connections.init_app(app)
 
-    from . import auth, cli, formlimits, rooms, shutdown, sqlite
+    from . import auth, cli, formlimits, profiles, rooms, shutdown, sqlite
+    from .services.profiles import iso_time, month_year
 
     shutdown.init_app(app)
     security.init_headers(app)
@@ -65,6 +66,9 @@ def create_app(
     sqlite.configure(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(rooms.bp)
+    app.register_blueprint(profiles.bp)
+    app.add_template_filter(iso_time)
+    app.add_template_filter(month_year)
     cli.register(app)
 
     @app.context_processor

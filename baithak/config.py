@@ -30,6 +30,13 @@ DEFAULT_LIMITS = {
     # Emoji reactions (toggles): a click each, so more than messages.
     "BAITHAK_RATELIMIT_REACT": "10/second;120/minute",
     "BAITHAK_RATELIMIT_REACT_IP": "100/second;2400/minute",
+    # Presence reports (a tab hidden or shown, idle or active again): sent on
+    # changes only, but switching between three tabs makes two a switch.
+    "BAITHAK_RATELIMIT_PRESENCE": "10/second;120/minute",
+    "BAITHAK_RATELIMIT_PRESENCE_IP": "100/second;3000/minute",
+    # "Typing…": the browser refreshes it every 3 s while typing, and stops it.
+    "BAITHAK_RATELIMIT_TYPING": "5/second;90/minute",
+    "BAITHAK_RATELIMIT_TYPING_IP": "50/second;3000/minute",
 }
 
 
@@ -94,6 +101,13 @@ class Config:
     BAITHAK_RATELIMIT_JOIN_CODE_IP = _limit("BAITHAK_RATELIMIT_JOIN_CODE_IP")
     BAITHAK_RATELIMIT_REACT = _limit("BAITHAK_RATELIMIT_REACT")
     BAITHAK_RATELIMIT_REACT_IP = _limit("BAITHAK_RATELIMIT_REACT_IP")
+    BAITHAK_RATELIMIT_PRESENCE = _limit("BAITHAK_RATELIMIT_PRESENCE")
+    BAITHAK_RATELIMIT_PRESENCE_IP = _limit("BAITHAK_RATELIMIT_PRESENCE_IP")
+    BAITHAK_RATELIMIT_TYPING = _limit("BAITHAK_RATELIMIT_TYPING")
+    BAITHAK_RATELIMIT_TYPING_IP = _limit("BAITHAK_RATELIMIT_TYPING_IP")
+    # Seconds without a key press, click or scroll after which the browser
+    # reports its tab away (a hidden tab is away at once).
+    BAITHAK_AWAY_AFTER_S = int(os.environ.get("BAITHAK_AWAY_AFTER_S", "300"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.
     SOCKETIO_ASYNC_MODE: str | None = None
@@ -153,6 +167,8 @@ class TestingConfig(Config):
     BAITHAK_RATELIMIT_MODERATE = BAITHAK_RATELIMIT_MODERATE_IP = ""
     BAITHAK_RATELIMIT_JOIN_CODE = BAITHAK_RATELIMIT_JOIN_CODE_IP = ""
     BAITHAK_RATELIMIT_REACT = BAITHAK_RATELIMIT_REACT_IP = ""
+    BAITHAK_RATELIMIT_PRESENCE = BAITHAK_RATELIMIT_PRESENCE_IP = ""
+    BAITHAK_RATELIMIT_TYPING = BAITHAK_RATELIMIT_TYPING_IP = ""
 
 
 class ProductionConfig(Config):

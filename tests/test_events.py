@@ -58,8 +58,8 @@ def test_join_welcomes_joiner_and_announces_to_others(connect):
             "roomId": 1,
             "kind": "public",
             "users": [
-                {"username": "Asha", "guest": True, "role": None},
-                {"username": "Bela", "guest": True, "role": None},
+                {"username": "Asha", "guest": True, "role": None, "status": "online"},
+                {"username": "Bela", "guest": True, "role": None, "status": "online"},
             ],
         },
     )
@@ -182,9 +182,10 @@ def test_room_data_marks_guests(connect, user_client):
     guest.emit("join", {"username": "Bela", "room": "Global"})
     (room_data,) = guest.received("roomData")
     assert room_data["users"] == [
-        {"username": "Alice", "guest": False, "role": "member"},
-        {"username": "Bela", "guest": True, "role": None},
-    ]
+        {"username": "Alice", "guest": False, "role": "member", "status": "online",
+         "statusText": None, "statusEmoji": None},
+        {"username": "Bela", "guest": True, "role": None, "status": "online"},
+    ]  # fmt: skip
 
 
 def test_account_in_two_tabs_is_one_person(connect, user_client):

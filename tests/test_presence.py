@@ -150,3 +150,81 @@ def test_name_taken_follows_the_join_rule(presence):
     assert not presence.name_taken(GLOBAL, "ravi", 7)  # the account's next tab
     assert not presence.name_taken(PHYSICS, "Asha", None)
     assert not presence.name_taken(GLOBAL, "Bela", None)
+
+
+# Status: online while any connection of the person is active.
+
+
+def test_a_new_connection_is_online(presence):
+    asha = member("s1", "Asha")
+    presence.add(asha)
+    assert presence.status(asha) == "online"
+    assert presence.account_status(7) is None
+
+
+def test_an_account_is_away_only_when_every_tab_is(presence):
+    tabs = [
+        member(f"s{n}", "Alice", GLOBAL if n < 3 else PHYSICS, 7) for n in (1, 2, 3)
+    ]
+    for tab in tabs:
+        presence.add(tab)
+    assert presence.set_away("s1", True) is False  # two tabs still active
+    assert presence.set_away("s2", True) is False
+    assert presence.status(tabs[0]) == "online"
+    assert presence.set_away("s3", True) is True  # the last one, in Physics
+    assert presence.status(tabs[0]) == presence.account_status(7) == "away"
+    assert presence.set_away("s3", True) is False  # no change, nothing to say
+    assert presence.set_away("s1", False) is True
+    assert presence.account_status(7) == "online"
+    assert presence.rooms_of(tabs[0]) == [GLOBAL, PHYSICS]
+
+
+def test_closing_the_active_tab_leaves_the_person_away(presence):
+    presence.add(active := member("s1", "Alice", user_id=7))
+    presence.add(member("s2", "Alice", PHYSICS, user_id=7))
+    presence.set_away("s2", True)
+    presence.remove("s1")
+    assert presence.status(active) == "away"
+    presence.remove("s2")
+    assert presence.account_status(7) is None
+    assert presence.rooms_of(active) == []
+
+
+def test_guests_are_each_their_own_person(presence):
+    presence.add(asha := member("s1", "Asha"))
+    presence.add(bela := member("s2", "Bela"))
+    assert presence.set_away("s1", True) is True
+    assert (presence.status(asha), presence.status(bela)) == ("away", "online")
+    assert presence.set_away("nobody", True) is False
+
+
+def test_away_is_kept_across_rooms_and_forgotten_on_leaving(presence):
+    presence.add(member("s1", "Asha"))
+    presence.set_away("s1", True)
+    presence.add(moved := member("s1", "Asha", PHYSICS))
+    assert presence.status(moved) == "away"
+    presence.remove("s1")
+    presence.add(member("s1", "Asha"))
+    assert presence.status(moved) == "online"
+
+
+def test_typing_is_remembered_until_it_stops(presence):
+    asha = member("s1", "Asha")
+    assert presence.set_typing("s1", True) is None  # not joined: nothing
+    presence.add(asha)
+    assert presence.set_typing("s1", True) == asha
+    assert presence.set_typing("s1", False) == asha
+    assert presence.set_typing("s1", False) is None  # it was not typing
+
+
+def test_rename_moves_every_tab_and_refuses_a_name_in_use(presence):
+    presence.add(member("s1", "Alice", user_id=7, joined_at=1))
+    presence.add(member("s2", "Alice", PHYSICS, user_id=7))
+    presence.add(member("s3", "Bela", PHYSICS))
+    with pytest.raises(ServiceError):
+        presence.rename(7, "bela")
+    assert names(presence, PHYSICS) == ["Alice", "Bela"]
+    assert presence.rename(7, "Alicia") == [GLOBAL, PHYSICS]
+    assert names(presence) == ["Alicia"]
+    assert presence.get("s2").name == "Alicia"
+    assert presence.get("s1").joined_at == 1

@@ -161,8 +161,9 @@ def test_turning_guests_away_removes_the_guests_inside(app, user_client, connect
     assert removed["reason"] == "guests_off"
     assert guest.emit("sendMessage", "hi")[1]["code"] == "not_joined"
     assert owner.received("roomData")[-1]["users"] == [
-        {"username": "Rao", "guest": False, "role": "owner"}
-    ]
+        {"username": "Rao", "guest": False, "role": "owner", "status": "online",
+         "statusText": None, "statusEmoji": None}
+    ]  # fmt: skip
 
 
 def test_a_banned_account_cannot_use_the_code(app, private, user_client, connect):

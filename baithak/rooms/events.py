@@ -15,9 +15,12 @@ Client -> server (every event is acked; see docs/protocol.md):
     loadHistory {before} or {after} -> ack(null, {messages, hasMore})
     (editMessage, deleteMessage, react, searchHistory: rooms.message_events;
     moderation: rooms.moderation_events)
+    presence {state: "active" | "away"} -> ack(null, {status})
+    typing {typing: bool}   -> ack(null, {})
 Server -> client: message, locationMessage, roomData, myRooms (emitted by
 services.chat); messageEdited, messageDeleted, reactions (services.edits,
 services.moderation, services.reactions); unread (services.unread);
+typing {username, typing} (services.activity);
 shutdown (baithak.shutdown) when the server is stopping.
 Errors: ack("<human-readable error>", {"code": "<stable code>", ...details}).
 """
@@ -36,7 +39,7 @@ from flask_socketio import ConnectionRefusedError
 from .. import shutdown
 from ..extensions import db, socketio
 from ..models import User
-from ..services import ServiceError, chat, unread, wire
+from ..services import ServiceError, activity, chat, unread, wire
 from ..services.connections import get_connections
 from ..services.ratelimit import Who
 from ..services.rooms import my_rooms, open_direct, room_title, user_key
@@ -141,6 +144,21 @@ def on_load_history(payload: Any = None) -> dict[str, Any]:
     """A client asks for messages before or after an id; they come in the ack."""
     page, has_more = chat.history_page(request.sid, payload, request.remote_addr)
     return {"messages": wire.payloads(page), "hasMore": has_more}
+
+
+@socketio.on("presence")
+@acked
+def on_presence(payload: Any = None) -> dict[str, Any]:
+    """A tab reports its person active or away; roomData follows if their
+    status changed (services.activity.report_presence)."""
+    return activity.report_presence(request.sid, payload, request.remote_addr)
+
+
+@socketio.on("typing")
+@acked
+def on_typing(payload: Any = None) -> dict[str, Any]:
+    """A client starts or stops typing; the others in its room get `typing`."""
+    return activity.set_typing(request.sid, payload, request.remote_addr)
 
 
 @socketio.on("connect")

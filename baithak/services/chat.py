@@ -10,15 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+
 from ..extensions import db, socketio
 from ..models import DIRECT, Message, Room, User, now_ms
-from . import ServiceError, access, ratelimit, unread, wire
+from . import ServiceError, access, activity, ratelimit, unread, wire
 from . import messages as msgs
 from .accounts import check_guests_allowed, name_owned_by_account
 from .names import SYSTEM_NAME, check_display_name, check_room_name, fold
 from .presence import Member, get_presence
 from .ratelimit import Who
 from .removal import remove_connections
+from .roomdata import emit_if_status_changed, emit_room_data
 from .rooms import (
     emit_my_rooms,
     find_by_code,
@@ -171,6 +174,9 @@ def join(
     if user is not None:
         _evict_guests_named(room.id, name)
     member = Member(sid, room.id, name, user.id if user else None)
+    if current is not None:
+        activity.stop_typing(sid)
+    status_before = presence.account_status(user.id) if user else None
     move = presence.add(member)
     previous, previous_gone = move.previous, move.previous_gone
     # Same room under another name: the sid stays in the Socket.IO room.
@@ -212,6 +218,8 @@ def join(
     if joined is not None:
         _broadcast(joined, skip_sid=sid)
     emit_room_data(room.id)
+    # A new tab of someone away everywhere else: online again there too.
+    emit_if_status_changed(member, status_before, {room.id, *_room_of(previous)})
     if new_member:
         emit_my_rooms([user.id])
     return JoinResult(room, member, recent, has_more, role)
@@ -227,17 +235,38 @@ def _evict_guests_named(room_id: int, name: str) -> None:
         emit_room_data(room_id)
 
 
+def _room_of(member: Member | None) -> list[int]:
+    return [member.room_id] if member is not None else []
+
+
 def leave(sid: str) -> Member | None:
     """Take `sid` out of its room, if any, and tell the others.
 
     Emits to the room, when the person's last connection there goes: a stored
-    system `message` "<name> has left!"; then `roomData` in any case.
+    system `message` "<name> has left!"; then `roomData` in any case; and
+    `typing` false if it was typing. An account's last connection anywhere
+    stores its User.last_seen_at; otherwise, if this was its one active
+    connection, its other rooms get `roomData` (it is away now).
     """
-    member, gone = get_presence().remove(sid)
+    presence = get_presence()
+    activity.stop_typing(sid)
+    was = presence.get(sid)
+    status_before = presence.status(was) if was is not None else None
+    member, gone = presence.remove(sid)
     if member is not None:
         left = _stage_left(member) if gone else None
+        offline = member.user_id is not None and (
+            presence.account_status(member.user_id) is None
+        )
+        if offline:
+            db.session.execute(
+                sa.update(User)
+                .where(User.id == member.user_id)
+                .values(last_seen_at=now_ms())
+            )
         db.session.commit()
         _emit_left(member, left)
+        emit_if_status_changed(member, status_before, [member.room_id])
     return member
 
 
@@ -334,6 +363,7 @@ def _send(member: Member, draft: Draft) -> Sent:
         message, duplicate = get_writer().write(draft)
     except RoomGoneError:  # deleted while the message waited for its batch
         raise ServiceError(NOT_JOINED, "not_joined") from None
+    activity.stop_typing(member.sid)  # sent: no longer typing it
     if duplicate:
         return _as_duplicate(member, message)
     _broadcast(message)
@@ -387,26 +417,6 @@ def history_page(
         "History needs {before: <message id>} or {after: <message id>}.",
         "invalid_payload",
     )
-
-
-def emit_room_data(room_id: int) -> None:
-    """Emit `roomData` {room, roomId, kind, users: [{username, guest, role}]}
-    to everyone in the room (role: "owner", "moderator", "member", or None
-    for a guest)."""
-    room = db.session.get(Room, room_id)
-    if room is None:
-        return
-    roles = access.roles(room_id)
-    users = [
-        {
-            "username": m.name,
-            "guest": m.user_id is None,
-            "role": roles.get(m.user_id) if m.user_id is not None else None,
-        }
-        for m in get_presence().people(room_id)
-    ]
-    data = {"room": room.name, "roomId": room.id, "kind": room.kind, "users": users}
-    socketio.emit("roomData", data, to=room_key(room_id))
 
 
 def current_room(sid: str) -> Room:

@@ -1,4 +1,9 @@
-"""Presence: which connection (sid) is in which room, under which name.
+"""Presence: which connection (sid) is in which room, under which name,
+whether it is active or away, and whether it is typing.
+
+A person's status is ONLINE while any of their connections is active and
+AWAY when all of them are away: an account counts its connections in every
+room (one person with three tabs is one person), a guest its connection.
 
 Everything else asks this module, never a dict of its own, so that a later
 back end (Redis, shared by several server processes) can replace
@@ -16,6 +21,9 @@ from flask import current_app
 from ..models import now_ms
 from . import ServiceError
 from .names import fold
+
+# A person's status in roomData (services.roomdata); offline is absence.
+ONLINE, AWAY = "online", "away"
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,30 @@ class Presence(Protocol):
     def counts(self) -> dict[int, int]:
         """Return {room_id: number of people online} for rooms with anyone in them."""
 
+    def set_away(self, sid: str, away: bool) -> bool:
+        """Mark connection `sid` away (or active again); return True if that
+        changed its person's status. A sid that has not joined: False. A
+        connection is active when it joins and keeps its state across rooms."""
+
+    def status(self, member: Member) -> str:
+        """Return ONLINE or AWAY for the person `member` is (see the module)."""
+
+    def account_status(self, user_id: int) -> str | None:
+        """Return the account's status, or None when it has no connection."""
+
+    def rooms_of(self, member: Member) -> list[int]:
+        """Return the ids of the rooms where the person `member` is, sorted."""
+
+    def rename(self, user_id: int, name: str) -> list[int]:
+        """Give every connection of the account the display name `name`; return
+        the rooms it is in. Raises ServiceError("name_in_use"), changing
+        nothing, if someone else uses that name in one of them."""
+
+    def set_typing(self, sid: str, typing: bool) -> Member | None:
+        """Record whether connection `sid` is typing. Returns the member it is
+        typing as (typing=True; None if not joined), or the member it was
+        typing as when it stops (typing=False; None if it was not typing)."""
+
 
 class MemoryPresence:
     """Presence for one server process, kept in memory behind a lock."""
@@ -90,6 +122,9 @@ class MemoryPresence:
         self._lock = threading.Lock()
         self._by_sid: dict[str, Member] = {}
         self._rooms: dict[int, dict[str, Member]] = {}  # room_id -> sid -> Member
+        self._by_user: dict[int, set[str]] = {}  # user_id -> its sids
+        self._away: set[str] = set()  # sids whose person is not looking
+        self._typing: dict[str, Member] = {}  # sid -> member it types as
 
     def add(self, member: Member) -> Move:
         """See Presence.add."""
@@ -100,6 +135,8 @@ class MemoryPresence:
             previous, previous_gone = self._remove(member.sid)
             self._rooms.setdefault(member.room_id, {})[member.sid] = member
             self._by_sid[member.sid] = member
+            if member.user_id is not None:
+                self._by_user.setdefault(member.user_id, set()).add(member.sid)
             return Move(not same, previous, previous_gone)
 
     def name_taken(self, room_id: int, name: str, user_id: int | None) -> bool:
@@ -114,12 +151,19 @@ class MemoryPresence:
     def remove(self, sid: str) -> tuple[Member | None, bool]:
         """See Presence.remove."""
         with self._lock:
+            self._away.discard(sid)
+            self._typing.pop(sid, None)
             return self._remove(sid)
 
     def _remove(self, sid: str) -> tuple[Member | None, bool]:
         member = self._by_sid.pop(sid, None)
         if member is None:
             return None, False
+        if member.user_id is not None:
+            sids = self._by_user[member.user_id]
+            sids.discard(sid)
+            if not sids:
+                del self._by_user[member.user_id]
         room = self._rooms[member.room_id]
         del room[sid]
         if not room:
@@ -150,6 +194,70 @@ class MemoryPresence:
                 room_id: len({m.key for m in room.values()})
                 for room_id, room in self._rooms.items()
             }
+
+    def set_away(self, sid: str, away: bool) -> bool:
+        """See Presence.set_away."""
+        with self._lock:
+            member = self._by_sid.get(sid)
+            if member is None:
+                return False
+            before = self._status(member)
+            if away:
+                self._away.add(sid)
+            else:
+                self._away.discard(sid)
+            return self._status(member) != before
+
+    def status(self, member: Member) -> str:
+        """See Presence.status."""
+        with self._lock:
+            return self._status(member)
+
+    def _status(self, member: Member) -> str:
+        sids = self._person_sids(member)
+        return AWAY if sids and all(s in self._away for s in sids) else ONLINE
+
+    def _person_sids(self, member: Member) -> list[str]:
+        if member.user_id is not None:
+            return list(self._by_user.get(member.user_id, ()))
+        room = self._rooms.get(member.room_id, {})
+        return [s for s, m in room.items() if m.key == member.key]
+
+    def account_status(self, user_id: int) -> str | None:
+        """See Presence.account_status."""
+        with self._lock:
+            sids = self._by_user.get(user_id)
+            if not sids:
+                return None
+            return self._status(self._by_sid[next(iter(sids))])
+
+    def rooms_of(self, member: Member) -> list[int]:
+        """See Presence.rooms_of."""
+        with self._lock:
+            sids = self._person_sids(member)
+            return sorted({self._by_sid[s].room_id for s in sids})
+
+    def rename(self, user_id: int, name: str) -> list[int]:
+        """See Presence.rename."""
+        with self._lock:
+            mine = [self._by_sid[s] for s in self._by_user.get(user_id, ())]
+            for m in mine:
+                if _conflict(self._same_name(m.room_id, fold(name), m.sid), user_id):
+                    raise ServiceError("Username is in use!", "name_in_use")
+            for old in mine:
+                new = Member(old.sid, old.room_id, name, user_id, old.joined_at)
+                self._by_sid[old.sid] = self._rooms[old.room_id][old.sid] = new
+            return sorted({m.room_id for m in mine})
+
+    def set_typing(self, sid: str, typing: bool) -> Member | None:
+        """See Presence.set_typing."""
+        with self._lock:
+            if not typing:
+                return self._typing.pop(sid, None)
+            member = self._by_sid.get(sid)
+            if member is not None:
+                self._typing[sid] = member
+            return member
 
 
 def _conflict(same_name: list[Member], user_id: int | None) -> bool:

@@ -32,6 +32,8 @@ ACTIONS = {
     # codes), while a class typing the right one from one address costs nothing.
     "join_code": "Too many wrong join codes",
     "react": "You are reacting too fast",
+    "presence": "Too many presence updates",
+    "typing": "Too many typing updates",
 }
 
 

@@ -5,9 +5,9 @@
  * list and its menus), moderation.js (deleted messages), actions.js (reply,
  * react, edit, delete), reactions.js, search.js, format.js (links,
  * formatting, @mentions in a message), mentions.js (@name autocomplete),
- * attention.js (markRead, the tab title's count, notifications). Protocol:
- * docs/protocol.md. Everything a user typed is rendered as text (text nodes),
- * never as HTML. */
+ * attention.js (markRead, the tab title's count, notifications), presence.js
+ * (active or away) and typing.js ("… is typing"). Protocol: docs/protocol.md.
+ * Everything a user typed is rendered as text (text nodes), never as HTML. */
 (function () {
   "use strict";
 
@@ -108,6 +108,10 @@
     newestSeq: () => newestSeq,
     canMark: () => joined && myRole !== null,
     banner: document.getElementById("notify-banner"),
+  });
+  const presence = window.Baithak.createPresence({ socket, awayAfterS: chat.dataset.awayAfter });
+  const typing = window.Baithak.createTyping({
+    socket, input, form, lineEl: document.getElementById("typing"), isJoined: () => joined,
   });
 
   // Messages typed but not yet acknowledged, oldest first: {clientId, text,
@@ -426,6 +430,8 @@
       showTitle(data.room);
       setConnection("");
       setCanSend(true);
+      typing.reset();
+      presence.joined();
       renderPeople(lastUsers); // roomData came before the ack, when `me` was unknown
       if (myRole !== null) myRooms.refresh();
       showHistory(data.messages, data.hasMore, false);
@@ -514,6 +520,8 @@
     joined = false;
     loadingOlder = false;
     sending = false; // its ack will never come: sent again after the re-join
+    presence.left();
+    typing.reset();
     setCanSend(false);
     if (removed) {
       setConnection("");
@@ -544,6 +552,7 @@
     // person's name (the join ack's), not the room's.
     if (roomKind !== "direct" && typeof data.room === "string" && roomId !== null) showTitle(data.room);
     renderPeople(data.users || []);
+    typing.keep(data.users || []);
   });
   socket.on("messageDeleted", (data) => {
     if (!data) return;
@@ -580,6 +589,7 @@
     document.getElementById("removed-text").textContent = data.text || "";
     removedEl.hidden = false;
     setCan([]);
+    typing.reset();
     lastUsers = [];
     people.render([], {});
     peopleEl.previousElementSibling.hidden = true; // the "People" heading

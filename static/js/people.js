@@ -1,5 +1,6 @@
-/* The people list: each person's name, guest tag and role badge (owner,
- * moderator), a "Message" action for other accounts (openDirect), and for
+/* The people list: each person's status dot (online or away), name (an
+ * account's links to its profile), guest tag, role badge (owner,
+ * moderator) and custom status, a "Message" action for other accounts (openDirect), and for
  * moderators a per-person menu of the actions their role allows on people
  * ranked below them (kick, mute, ban, roles; docs/permissions.md). The
  * server checks every action again; this only offers what would pass. */
@@ -11,6 +12,42 @@
   const RANK = { owner: 2, moderator: 1, member: 0 };
   const rank = (role) => RANK[role] || 0;
   const ACK_TIMEOUT_MS = 10000;
+  const STATUS_LABELS = { online: "Online", away: "Away" };
+  const chatEl = document.getElementById("chat");
+  const profileBase = chatEl ? chatEl.dataset.profileUrl : "";
+
+  /* A dot for online (green) or away (amber), said in words to screen readers. */
+  function statusDot(status) {
+    const known = STATUS_LABELS[status] ? status : "online";
+    const dot = document.createElement("span");
+    dot.className = `status-dot status-${known}`;
+    dot.title = STATUS_LABELS[known];
+    // A label, not text: the row's text stays the name (and tests read it).
+    dot.setAttribute("role", "img");
+    dot.setAttribute("aria-label", STATUS_LABELS[known]);
+    return dot;
+  }
+
+  /* An account's emoji and status text, as text, under its name. */
+  function customStatus(user) {
+    const text = typeof user.statusText === "string" ? user.statusText : "";
+    const emoji = typeof user.statusEmoji === "string" ? user.statusEmoji : "";
+    if (!text && !emoji) return null;
+    const line = document.createElement("div");
+    line.className = "person-status";
+    if (emoji) {
+      const e = document.createElement("span");
+      e.className = "status-emoji";
+      e.textContent = emoji;
+      line.append(e);
+    }
+    if (text) {
+      const t = document.createElement("bdi");
+      t.textContent = text;
+      line.append(emoji ? " " : "", t);
+    }
+    return line;
+  }
 
   /* The actions `state` (our role and `can`) allows on `user`, in menu order. */
   function actionsFor(user, state) {
@@ -129,19 +166,29 @@
       const li = document.createElement("li");
       li.className = "person";
       li.dataset.key = key;
+      li.dataset.status = STATUS_LABELS[user.status] ? user.status : "online";
       if (isMe) li.classList.add("me");
       const line = document.createElement("div");
       line.className = "person-row";
       const name = document.createElement("span");
       name.className = "person-name";
-      Baithak.appendName(name, user.username, user.guest);
+      if (!user.guest && profileBase) {
+        const link = document.createElement("a");
+        link.className = "profile-link";
+        link.href = profileBase + encodeURIComponent(user.username);
+        link.title = `${user.username}'s profile`;
+        Baithak.appendName(link, user.username, false);
+        name.append(link);
+      } else {
+        Baithak.appendName(name, user.username, user.guest);
+      }
       if (user.role === "owner" || user.role === "moderator") {
         const badge = document.createElement("span");
         badge.className = `badge badge-${user.role}`;
         badge.textContent = user.role;
         name.append(" ", badge);
       }
-      line.append(name);
+      line.append(statusDot(user.status), name);
       if (!isMe && !user.guest && state.account && state.kind !== "direct") {
         const dm = button("", "icon-button dm", () => message(user));
         dm.dataset.control = "dm";
@@ -151,6 +198,8 @@
         line.append(dm);
       }
       li.append(line);
+      const custom = user.guest ? null : customStatus(user);
+      if (custom) li.append(custom);
       const actions = isMe ? [] : actionsFor(user, state);
       if (actions.length) {
         const menuId = `person-menu-${index}`;
