@@ -33,7 +33,7 @@ from ..models import (
 )
 from . import ServiceError
 from .names import clean, fold
-from .presence import get_presence
+from .presence import Member, get_presence
 
 # What each role may do in a room (guests and non-members: nothing here). A
 # moderator acts only on people ranked below them (members and guests); the
@@ -88,15 +88,20 @@ class Subject:
         return cls(key, name, user_id)
 
 
-def is_author(message: Message, user_id: int | None, name: str) -> bool:
-    """Return True if the person (an account by id; a guest, `user_id`
-    None, by name) wrote `message`: an account's messages are its own in
-    every tab; a guest's are those sent under the same name (in the room it
-    joined: callers look the message up there). Nobody wrote system notices."""
+def is_author(message: Message, member: Member) -> bool:
+    """Return True if the person on this connection wrote `message`: an
+    account's messages are its own in every tab; a guest's are those it sent
+    under the same name since it joined the room on this connection — a
+    later guest who takes a free name is someone else, and must not rewrite
+    the first one's words. Nobody wrote system notices."""
     if message.kind == "system":
         return False
-    return Subject.of(message.user_id, message.username).key == (
-        Subject.of(user_id, name).key
+    if member.user_id is not None:
+        return message.user_id == member.user_id
+    return (
+        message.user_id is None
+        and Subject.of(None, message.username).key == Subject.of(None, member.name).key
+        and message.created_at >= member.joined_at
     )
 
 

@@ -42,7 +42,7 @@ def edit_message(
     access.check_not_muted(member.room_id, member.user_id, member.name)
     data = payload if isinstance(payload, dict) else {}
     message = msgs.find_in_room(member.room_id, data.get("id"))
-    if not access.is_author(message, member.user_id, member.name):
+    if not access.is_author(message, member):
         raise ServiceError(NOT_YOURS, "forbidden")
     if message.kind != "text":
         raise ServiceError("Only text messages can be edited.", "forbidden")
@@ -71,7 +71,7 @@ def delete_message(
     Raises ServiceError: "not_found" (no such message here, or deleted
     already), "forbidden" (someone else's, and not a moderator)."""
     message = msgs.find_in_room(room.id, raw_id)
-    if not access.is_author(message, member.user_id, member.name):
+    if not access.is_author(message, member):
         if user is None:
             raise ServiceError(NOT_YOURS, "forbidden")
         return moderation.delete_message(room, user, raw_id)

@@ -32,7 +32,17 @@ AVATAR_COLOURS = 8  # .avatar-c0 ... .avatar-c7 in app.css
 # One emoji: a single grapheme cluster with a pictograph, a flag (two
 # regional indicators) or a keycap ("1️⃣"), skin tones and ZWJ sequences
 # included.
-_EMOJI = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3")
+# One emoji, as Unicode's emoji sequences (UTS #51, ED-14..ED-17) build
+# them: a keycap, a flag (two regional indicators), or a pictograph with an
+# optional presentation selector or skin tone, joined by ZWJ to more, with
+# optional tag characters (subdivision flags). Nothing else may ride on it.
+_EMOJI = regex.compile(
+    r"[0-9#*]\ufe0f?\u20e3"
+    r"|\p{Regional_Indicator}{2}"
+    r"|\p{Extended_Pictographic}(?:\ufe0f|\p{Emoji_Modifier})?"
+    r"(?:\u200d\p{Extended_Pictographic}(?:\ufe0f|\p{Emoji_Modifier})?)*"
+    r"[\U000e0020-\U000e007e]*\U000e007f?"
+)
 _GRAPHEME = regex.compile(r"\X")
 _CONTROL = frozenset({"Cc"})
 
@@ -174,7 +184,9 @@ def check_status_emoji(raw: object) -> str | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     emoji = raw.strip() if isinstance(raw, str) else ""
-    if not (_GRAPHEME.fullmatch(emoji) and _EMOJI.search(emoji) and len(emoji) <= 16):
+    if not (
+        _GRAPHEME.fullmatch(emoji) and _EMOJI.fullmatch(emoji) and len(emoji) <= 16
+    ):
         raise ServiceError("Pick one emoji (or none).", "bad_emoji")
     return emoji
 

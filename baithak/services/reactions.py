@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..extensions import db, socketio
-from ..models import Reaction
+from ..models import Reaction, User
 from . import ServiceError, access, ratelimit
 from . import messages as msgs
 from .presence import Member
@@ -50,12 +50,22 @@ def summaries(message_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     if not ids:
         return {}
     rows = db.session.execute(
-        sa.select(Reaction.message_id, Reaction.emoji, Reaction.name)
+        sa.select(Reaction.message_id, Reaction.emoji, Reaction.name, Reaction.subject)
         .where(Reaction.message_id.in_(ids))
         .order_by(Reaction.created_at, Reaction.subject)
-    )
+    ).all()
+    # An account is shown under its name now (it may have renamed since):
+    # one more query for all of them; a guest under the name it reacted as.
+    account_ids = {int(r.subject[2:]) for r in rows if r.subject.startswith("u:")}
+    current = dict(
+        db.session.execute(
+            sa.select(User.id, User.display_name).where(User.id.in_(account_ids))
+        ).all()
+    ) if account_ids else {}  # fmt: skip
     grouped: dict[int, dict[str, list[str]]] = {}
-    for message_id, emoji, name in rows:
+    for message_id, emoji, name, subject in rows:
+        if subject.startswith("u:"):
+            name = current.get(int(subject[2:]), name)
         grouped.setdefault(message_id, {}).setdefault(emoji, []).append(name)
     return {
         message_id: [

@@ -28,9 +28,10 @@ MAX_QUERY = 100  # characters
 def check_query(raw: object) -> str:
     """Return the query, whitespace runs made one space and the ends trimmed,
     or raise ServiceError("invalid_query") for one that is not a string of
-    1-MAX_QUERY characters."""
+    1-MAX_QUERY characters, or of nothing visible (zero-width characters
+    alone would match every message)."""
     query = " ".join(raw.split()) if isinstance(raw, str) else ""
-    if not query or len(query) > MAX_QUERY:
+    if not comparable(query).strip() or len(query) > MAX_QUERY:
         raise ServiceError(
             f"Search for 1-{MAX_QUERY} characters of text.", "invalid_query"
         )
