@@ -46,9 +46,10 @@ format: $(VENV)/.installed-dev
 # Debian's Chromium for the browser tests (tests/e2e). Installed when missing and
 # we are root with apt-get (CI); elsewhere the browser tests skip and say why.
 chromium:
-	@if [ -n "$$BAITHAK_CHROMIUM" ] || [ -x /usr/bin/chromium ]; then :; \
+	@if [ -n "$$BAITHAK_CHROMIUM" ] || { [ -x /usr/bin/chromium ] && \
+	     [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; }; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing Chromium for the browser tests (apt-get)"; \
+	  echo "Installing Chromium and an emoji font for the browser tests (apt-get)"; \
 	  apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core fonts-noto-color-emoji >/dev/null; \
 	else \
 	  echo "No Chromium: browser tests will skip (sudo apt-get install chromium)"; \
