@@ -177,6 +177,9 @@ class Message(db.Model):
     __tablename__ = "messages"
     __table_args__ = (
         sa.Index("ix_messages_room_id_id", "room_id", "id"),
+        # Deleting messages checks the replies that point at them: without
+        # this, a scan of the whole table per deleted message.
+        sa.Index("ix_messages_reply_to_id", "reply_to_id"),
         sa.UniqueConstraint("room_id", "seq", name="uq_messages_room_id_seq"),
         sa.UniqueConstraint(
             "room_id", "client_id", name="uq_messages_room_id_client_id"

@@ -71,6 +71,15 @@ def test_joining_with_an_invite_updates_the_sidebar(app, alice, room_id, bob, co
     assert [r["title"] for r in update["rooms"]] == ["Maths 7B"]
 
 
+def test_a_new_member_by_invite_has_nothing_unread(app, alice, room_id, bob, connect):
+    owner = connect(alice)
+    owner.emit("join", {"roomId": room_id})
+    owner.emit("sendMessage", "said before Bob came")
+    accept(bob, invite_link(alice, room_id))
+    _, data = connect(bob).emit("myRooms")
+    assert [(r["title"], r["unread"]) for r in data["rooms"]] == [("Maths 7B", 0)]
+
+
 def test_already_a_member_uses_nothing(app, alice, room_id, bob):
     token = invite_link(alice, room_id, max_uses="5")
     accept(bob, token)

@@ -214,3 +214,17 @@ def test_the_profile_form_needs_its_csrf_token(tmp_path):
         response = save(http, display_name="Bela", status_text="forged")
         assert response.status_code in (200, 400)
         assert user(app, "bela").status_text is None
+
+
+def test_a_resend_after_renaming_is_a_duplicate_not_a_refusal(people, connect):
+    # The ack of a message was lost; meanwhile its sender renamed herself.
+    # Her client sends it again with the same clientId: it was stored, and
+    # she must hear so (else she would type and store it twice).
+    sock = connect(people["bela"])
+    sock.emit("join", {"room": "Global"})
+    payload = {"text": "homework done", "clientId": "lost-ack-rename1"}
+    _, first = sock.emit("sendMessage", payload)
+    assert save(people["bela"], display_name="Bela Singh").status_code == 302
+    error, again = sock.emit("sendMessage", payload)
+    assert error is None
+    assert (again["id"], again["duplicate"]) == (first["id"], True)

@@ -374,6 +374,28 @@ def test_history_json_of_a_public_room_for_a_guest(app, client, connect):
     assert "hello" in [m.get("text") for m in data["messages"]]
 
 
+def test_history_json_needs_an_account_where_guests_are_off(app, client, connect):
+    global_id = room_by_name(app, "Global").id
+    app.config["BAITHAK_ALLOW_GUESTS"] = False
+    response = client.get(f"/rooms/{global_id}/messages")
+    assert response.status_code in (401, 403)
+    assert "messages" not in (response.get_json() or {})
+
+
+def test_history_json_carries_reactions_and_reply_quotes(app, client, connect):
+    global_id = room_by_name(app, "Global").id
+    sock = connect()
+    sock.join("Asha")
+    _, first = sock.emit("sendMessage", "who brings snacks?")
+    sock.emit("react", {"id": first["id"], "emoji": "👍"})
+    sock.emit("sendMessage", {"text": "me!", "clientId": "reply-00001",
+                              "replyTo": first["id"]})  # fmt: skip
+    data = client.get(f"/rooms/{global_id}/messages").get_json()
+    by_text = {m.get("text"): m for m in data["messages"]}
+    assert by_text["who brings snacks?"]["reactions"][0]["count"] == 1
+    assert by_text["me!"]["replyTo"]["text"] == "who brings snacks?"
+
+
 @pytest.mark.parametrize(
     "query", ["before=abc", "before=0", "after=-1", "before=5&after=1"]
 )

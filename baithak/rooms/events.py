@@ -2,16 +2,15 @@
 
 Client -> server (every event is acked; see docs/protocol.md):
     join {username, room} or {username, roomId} or {username, code}
-                            -> ack(null, {room, roomId, kind, role, can, username,
-                                          messages, hasMore})
+                            -> ack(null, {room, roomId, kind, role, can, joinCode,
+                                          username, messages, hasMore})
     myRooms                 -> ack(null, {rooms: [{id, title, kind, role, online,
                                                 unread}]})
     markRead {seq}          -> ack(null, {seq})
     openDirect {username}   -> ack(null, {roomId, room})
-    sendMessage text or {text, clientId} -> ack(null, {id, seq, duplicate})
+    sendMessage text or {text, clientId[, replyTo]} -> ack(null, {id, seq, duplicate})
     sendLocation {latitude, longitude[, clientId]}
                             -> ack(null, {id, seq, duplicate, url})
-    sendMessage {text, clientId, replyTo: <message id>} (a reply)
     loadHistory {before} or {after} -> ack(null, {messages, hasMore})
     (editMessage, deleteMessage, react, searchHistory: rooms.message_events;
     moderation: rooms.moderation_events)

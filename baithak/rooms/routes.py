@@ -16,8 +16,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..models import PRIVATE, PUBLIC
-from ..services import ServiceError, chat, pages
-from ..services import messages as msgs
+from ..services import ServiceError, chat, pages, wire
 from ..services.accounts import guests_allowed
 from ..services.names import check_room_name
 from ..services.ratelimit import Who
@@ -200,4 +199,4 @@ def room_messages(room_id: str) -> Response | tuple[Response, int]:
         )
     except ServiceError as exc:
         return refusal_json(exc)
-    return jsonify(messages=[msgs.to_payload(m) for m in page], hasMore=has_more)
+    return jsonify(messages=wire.payloads(page), hasMore=has_more)

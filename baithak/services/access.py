@@ -209,12 +209,17 @@ def check_entry(room: Room, user: User | None, name: str, via_code: bool) -> Non
         raise not_found()
     if room.kind == PRIVATE and not is_member and not via_code:
         raise not_found()
-    if is_banned(room.id, Subject.of(user_id, name).key):
-        raise ServiceError("You are banned from this room.", "banned")
+    check_not_banned(room, user_id, name)
     if room.kind == PRIVATE and user is None and not room.guests_welcome:
         raise ServiceError(
             "This room is for members only; log in to join it.", "login_required"
         )
+
+
+def check_not_banned(room: Room, user_id: int | None, name: str) -> None:
+    """Raise ServiceError("banned") if this person may not be in the room."""
+    if is_banned(room.id, Subject.of(user_id, name).key):
+        raise ServiceError("You are banned from this room.", "banned")
 
 
 def admit(room: Room, user: User | None) -> tuple[str | None, bool]:

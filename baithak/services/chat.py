@@ -372,7 +372,14 @@ def _send(member: Member, draft: Draft) -> Sent:
 
 
 def _as_duplicate(member: Member, message: Message) -> Sent:
-    if message.username != member.name or message.user_id != member.user_id:
+    # An account's own message whatever its name was then (it may have
+    # renamed since); a guest's by name, as guests have nothing else.
+    ours = (
+        message.user_id == member.user_id
+        if member.user_id is not None
+        else message.user_id is None and fold(message.username) == member.key
+    )
+    if not ours:
         raise ServiceError(
             "That clientId belongs to another message; use a new one.",
             "client_id_taken",

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import MEMBER, Invite, Membership, Room, User, now_ms
+from ..models import Invite, Room, User, now_ms
 from . import ServiceError, access, audit
-from .access import Subject
 from .rooms import emit_my_rooms, new_join_code, room_title
 
 # The form's choices: (value, label). Expiry in seconds; None: no limit.
@@ -161,8 +160,7 @@ def invite_status(token: object, viewer: User | None) -> InviteStatus:
 
 
 def _check_not_banned(room: Room, user: User) -> None:
-    if access.is_banned(room.id, Subject.of(user.id, user.display_name).key):
-        raise ServiceError("You are banned from this room.", "banned")
+    access.check_not_banned(room, user.id, user.display_name)
 
 
 def _take_one_use(invite_id: int) -> bool:
@@ -197,7 +195,7 @@ def accept_invite(token: object, user: User) -> Room:
         db.session.rollback()
         db.session.refresh(invite)
         raise _refusal(problem(invite) or "invite_used_up")
-    db.session.add(Membership(room_id=room.id, user_id=user.id, role=MEMBER))
+    access.admit(room, user)  # a member like any other: nothing unread
     audit.record(room.id, user, "invite_accept", None, f"invite #{invite.id}")
     try:
         db.session.commit()

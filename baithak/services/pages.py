@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..models import MEMBER, MODERATOR, Invite, Room, RoomBan, User, now_ms
 from . import ServiceError, access, chat, invites, moderation, ratelimit
 from . import messages as msgs
-from .access import Subject
+from .accounts import check_guests_allowed
 from .ratelimit import Who
 from .rooms import room_title
 
@@ -81,11 +81,11 @@ def history(
     any public room, a private room only to its members. Raises NOT_FOUND,
     "banned", "invalid_payload" (both anchors, or one out of range) and the
     "history" rate limit."""
+    if viewer is None:
+        check_guests_allowed()  # no account, no reading, where guests are off
     room = access.visible_room(room_id, viewer)
-    if viewer is not None and access.is_banned(
-        room.id, Subject.of(viewer.id, viewer.display_name).key
-    ):
-        raise ServiceError("You are banned from this room.", "banned")
+    if viewer is not None:
+        access.check_not_banned(room, viewer.id, viewer.display_name)
     if (
         (before is not None and after is not None)
         or (before is not None and before < 1)

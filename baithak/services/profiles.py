@@ -29,9 +29,6 @@ from .rooms import room_title
 MAX_STATUS_TEXT = 80
 MAX_BIO = 500
 AVATAR_COLOURS = 8  # .avatar-c0 ... .avatar-c7 in app.css
-# One emoji: a single grapheme cluster with a pictograph, a flag (two
-# regional indicators) or a keycap ("1️⃣"), skin tones and ZWJ sequences
-# included.
 # One emoji, as Unicode's emoji sequences (UTS #51, ED-14..ED-17) build
 # them: a keycap, a flag (two regional indicators), or a pictograph with an
 # optional presentation selector or skin tone, joined by ZWJ to more, with

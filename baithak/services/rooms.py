@@ -161,18 +161,6 @@ def find_by_code(raw_code: object) -> Room | None:
     ).scalar_one_or_none()
 
 
-def regenerate_join_code(room: Room) -> str:
-    """Give the room a new join code (the old one stops working); commit."""
-    for _ in range(5):
-        room.join_code = new_join_code()
-        try:
-            db.session.commit()
-            return room.join_code
-        except sa.exc.IntegrityError:
-            db.session.rollback()
-    raise RuntimeError("no free join code after 5 tries")
-
-
 def open_direct(user: User, raw_username: object, who: Who) -> Room:
     """Return the direct conversation between `user` and the account named
     `raw_username` (username or display name), creating it with both as
@@ -294,7 +282,15 @@ def emit_my_rooms(user_ids: Iterable[int]) -> None:
     accounts, whose rooms changed (one added, renamed or gone), so their
     sidebars show it."""
     for user_id in user_ids:
+        if not _connected(user_key(user_id)):
+            continue  # nobody to tell: their list is read when they come
         user = db.session.get(User, user_id)
         if user is not None:
             rooms = [r.to_payload() for r in my_rooms(user)]
             socketio.emit("myRooms", {"rooms": rooms}, to=user_key(user_id))
+
+
+def _connected(key: str) -> bool:
+    """True if any connection of this process is in Socket.IO room `key`.
+    (With several processes, a message queue knows no more: see issue 8.)"""
+    return bool(socketio.server.manager.rooms.get("/", {}).get(key))
