@@ -487,3 +487,11 @@ def test_a_forged_room_field_is_ignored(app, classroom, user_client, connect):
     )
     assert data["code"] == "not_in_room"
     assert guest.received("removed") == []
+
+
+def test_a_kicked_person_stops_typing_for_the_others(classroom):
+    meera, watcher = classroom.sockets["member"], classroom.sockets["moderator"]
+    assert meera.emit("typing", {"typing": True})[0] is None
+    assert watcher.received("typing") == [{"username": "Meera", "typing": True}]
+    classroom.sockets["owner"].emit("kick", {"username": "Meera"})
+    assert watcher.received("typing") == [{"username": "Meera", "typing": False}]

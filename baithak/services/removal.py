@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from ..extensions import db, socketio
 from ..models import Room
+from .activity import stop_typing
 from .presence import Member, get_presence
 from .rooms import room_key, room_title
 
@@ -27,6 +28,7 @@ def remove_connections(
     for member in presence.members(room_id):
         if not which(member):
             continue
+        stop_typing(member.sid)  # or the others see "typing…" for a while
         presence.remove(member.sid)
         title = room_title(room, member.user_id) if room else ""
         payload = {"roomId": room_id, "room": title, "reason": reason,
