@@ -38,7 +38,7 @@ from flask_socketio import ConnectionRefusedError
 from .. import shutdown
 from ..extensions import db, socketio
 from ..models import User
-from ..services import ServiceError, activity, chat, unread, wire
+from ..services import ServiceError, activity, chat, sending, unread, wire
 from ..services.connections import get_connections
 from ..services.ratelimit import Who
 from ..services.rooms import my_rooms, open_direct, room_title, user_key
@@ -126,14 +126,14 @@ def on_mark_read(payload: Any = None) -> dict[str, Any]:
 @acked
 def on_send_message(payload: Any = None) -> dict[str, Any]:
     """A client sends text; `message` goes to everyone in its room."""
-    return chat.send_text(request.sid, payload, request.remote_addr).to_ack()
+    return sending.send_text(request.sid, payload, request.remote_addr).to_ack()
 
 
 @socketio.on("sendLocation")
 @acked
 def on_send_location(payload: Any = None) -> dict[str, Any]:
     """A client shares its location; `locationMessage` goes to everyone in its room."""
-    sent = chat.send_location(request.sid, payload, request.remote_addr)
+    sent = sending.send_location(request.sid, payload, request.remote_addr)
     return sent.to_ack() | {"url": sent.message.text}
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ..extensions import db, socketio
 from ..models import DIRECT, Message, Room, User, now_ms
-from . import ServiceError, access, activity, ratelimit, unread, wire
+from . import ServiceError, access, activity, ratelimit, wire
 from . import messages as msgs
 from .accounts import check_guests_allowed, name_owned_by_account
 from .names import SYSTEM_NAME, check_display_name, check_room_name, fold
@@ -30,7 +30,6 @@ from .rooms import (
     room_key,
     room_title,
 )
-from .writer import Draft, RoomGoneError, get_writer
 
 NOT_JOINED = "Join a room first."
 
@@ -216,7 +215,7 @@ def join(
         else f"Welcome to {title}!",
     )
     if joined is not None:
-        _broadcast(joined, skip_sid=sid)
+        broadcast(joined, skip_sid=sid)
     emit_room_data(room.id)
     # A new tab of someone away everywhere else: online again there too.
     emit_if_status_changed(member, status_before, {room.id, *_room_of(previous)})
@@ -280,121 +279,8 @@ def _emit_left(member: Member, left: Message | None, stays: bool = False) -> Non
     if not stays:
         socketio.server.leave_room(member.sid, room_key(member.room_id), namespace="/")
     if left is not None:
-        _broadcast(left, skip_sid=member.sid)
+        broadcast(left, skip_sid=member.sid)
     emit_room_data(member.room_id)
-
-
-@dataclass(frozen=True)
-class Sent:
-    """A message accepted from a sender; `duplicate`: it had been stored
-    before, under the same client id, and was not broadcast again."""
-
-    message: Message
-    duplicate: bool = False
-
-    def to_ack(self) -> dict[str, Any]:
-        """Return the send ack's data: {"id", "seq", "duplicate"}."""
-        return {
-            "id": self.message.id,
-            "seq": self.message.seq,
-            "duplicate": self.duplicate,
-        }
-
-
-def send_text(sid: str, payload: object, ip: str | None = None) -> Sent:
-    """Store a text message from `sid` and emit `message` to its whole room.
-
-    `payload` is the text, or {"text": str, "clientId": str, "replyTo": id}.
-    A clientId the sender used before in the room returns that message again,
-    stored and sent once (see _send). `replyTo` is the id of a message people
-    sent in the same room, not deleted. Raises ServiceError if `sid` has not
-    joined a room, the text is invalid (see messages.check_text), the reply's
-    original is not in the room ("not_found"), or the sender is over its
-    rate limit; nothing is stored or sent then.
-    """
-    member = _member(sid)
-    raw_text, client_id = msgs.unpack_text(payload)
-    if (resent := _resent(member, client_id)) is not None:
-        return resent
-    ratelimit.hit("send", Who(member.sid, member.user_id, ip))
-    access.check_not_muted(member.room_id, member.user_id, member.name)
-    text = msgs.check_text(raw_text)
-    reply_to = payload.get("replyTo") if isinstance(payload, dict) else None
-    if reply_to is not None:
-        reply_to = msgs.find_in_room(member.room_id, reply_to).id
-    return _send(member, Draft(member.room_id, "text", member.name, text,
-                               member.user_id, client_id=client_id,
-                               reply_to_id=reply_to))  # fmt: skip
-
-
-def send_location(sid: str, payload: object, ip: str | None = None) -> Sent:
-    """Store a location from `sid` and emit `locationMessage` to its whole room.
-
-    `payload` is {"latitude", "longitude"} in degrees, optionally with a
-    "clientId" as for send_text. Raises ServiceError if not joined, the
-    coordinates are invalid, or the sender is over its rate limit.
-    """
-    member = _member(sid)
-    client_id = msgs.check_client_id(
-        payload.get("clientId") if isinstance(payload, dict) else None
-    )
-    if (resent := _resent(member, client_id)) is not None:
-        return resent
-    ratelimit.hit("send", Who(member.sid, member.user_id, ip))
-    access.check_not_muted(member.room_id, member.user_id, member.name)
-    lat, lon = msgs.check_coordinates(payload)
-    url = msgs.MAPS_URL.format(latitude=lat, longitude=lon)
-    draft = Draft(
-        member.room_id, "location", member.name, url, member.user_id, lat, lon,
-        client_id,
-    )  # fmt: skip
-    return _send(member, draft)
-
-
-def _send(member: Member, draft: Draft) -> Sent:
-    """Store a valid message once per client id and broadcast it.
-
-    A re-send (its ack was lost, or the connection dropped first) finds the
-    stored message, which is not broadcast again: everyone got it the first
-    time, or fetches it from history after their reconnect. A client id
-    someone else used is refused rather than answered with their message.
-    """
-    try:
-        message, duplicate = get_writer().write(draft)
-    except RoomGoneError:  # deleted while the message waited for its batch
-        raise ServiceError(NOT_JOINED, "not_joined") from None
-    activity.stop_typing(member.sid)  # sent: no longer typing it
-    if duplicate:
-        return _as_duplicate(member, message)
-    _broadcast(message)
-    unread.push_after_message(message)  # members elsewhere: their sidebars
-    return Sent(message)
-
-
-def _as_duplicate(member: Member, message: Message) -> Sent:
-    # An account's own message whatever its name was then (it may have
-    # renamed since); a guest's by name, as guests have nothing else.
-    ours = (
-        message.user_id == member.user_id
-        if member.user_id is not None
-        else message.user_id is None and fold(message.username) == member.key
-    )
-    if not ours:
-        raise ServiceError(
-            "That clientId belongs to another message; use a new one.",
-            "client_id_taken",
-        )
-    return Sent(message, duplicate=True)
-
-
-def _resent(member: Member, client_id: str | None) -> Sent | None:
-    """A re-send of a message stored already (its ack was lost) is answered
-    as a duplicate before any limit or mute that came since applies: the
-    room has it, so the sender must hear it was sent."""
-    if client_id is None:
-        return None
-    message = msgs.find_by_client_id(member.room_id, client_id)
-    return _as_duplicate(member, message) if message is not None else None
 
 
 def history_page(
@@ -448,7 +334,8 @@ def _member(sid: str) -> Member:
     return member
 
 
-def _broadcast(message: Message, skip_sid: str | None = None) -> None:
+def broadcast(message: Message, skip_sid: str | None = None) -> None:
+    """Emit a stored message to everyone in its room (but `skip_sid`)."""
     socketio.emit(
         msgs.event_name(message),
         wire.payloads([message], reactions=False)[0],
