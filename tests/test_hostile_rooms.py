@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from baithak.config import DEFAULT_LIMITS
 from baithak.extensions import db, socketio
 from baithak.models import PRIVATE, PUBLIC, Membership, Room, User
-from baithak.services import access, moderation
+from baithak.services import access, moderation, roomadmin
 
 from .conftest import ChatSocket, new_app
 from .test_moderation import add_member, make_room
@@ -280,7 +280,7 @@ def test_a_message_in_flight_when_its_room_is_deleted_goes_nowhere_else(
     def meanwhile(rid, user_id, name):
         real(rid, user_id, name)
         room = db.session.get(Room, rid)
-        moderation.delete_room(room, db.session.get(User, room.created_by_id))
+        roomadmin.delete_room(room, db.session.get(User, room.created_by_id))
         make_room(app, omar, kind=PUBLIC, name="Omar's corner")
 
     monkeypatch.setattr(access, "check_not_muted", meanwhile)
@@ -300,7 +300,7 @@ def test_a_message_in_flight_when_its_room_is_deleted_gets_a_clear_refusal(
     def meanwhile(rid, user_id, name):
         real(rid, user_id, name)
         room = db.session.get(Room, rid)
-        moderation.delete_room(room, db.session.get(User, room.created_by_id))
+        roomadmin.delete_room(room, db.session.get(User, room.created_by_id))
 
     monkeypatch.setattr(access, "check_not_muted", meanwhile)
     ack = s["member"].emit("sendMessage", "in flight")

@@ -7,7 +7,7 @@ import pytest
 
 from baithak.extensions import db
 from baithak.models import PRIVATE, PUBLIC, Room
-from baithak.services import moderation
+from baithak.services import roomadmin
 from baithak.services.rooms import find_by_code, list_rooms
 
 from .test_moderation import add_member, make_room
@@ -156,7 +156,7 @@ def test_turning_guests_away_removes_the_guests_inside(app, user_client, connect
         room = db.session.get(Room, room_id)
         guest.emit("join", {"username": "Asha", "code": room.join_code})
         owner_user = room.created_by
-        moderation.set_guests_welcome(room, owner_user, False)
+        roomadmin.set_guests_welcome(room, owner_user, False)
     (removed,) = guest.received("removed")
     assert removed["reason"] == "guests_off"
     assert guest.emit("sendMessage", "hi")[1]["code"] == "not_joined"

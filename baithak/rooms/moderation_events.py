@@ -23,7 +23,7 @@ from flask import request
 
 from ..extensions import socketio
 from ..models import Room, User
-from ..services import ServiceError, chat, moderation, ratelimit
+from ..services import ServiceError, chat, moderation, ratelimit, roomadmin
 from ..services.ratelimit import Who
 from .events import acked, current_account
 
@@ -97,7 +97,7 @@ def on_set_role(payload: Any = None) -> dict[str, Any]:
 def on_rename_room(payload: Any = None) -> dict[str, Any]:
     """The owner or a moderator renames the room."""
     room, user, data = _context(payload)
-    return {"room": moderation.rename(room, user, data.get("name")).name}
+    return {"room": roomadmin.rename(room, user, data.get("name")).name}
 
 
 @socketio.on("deleteRoom")
@@ -105,5 +105,5 @@ def on_rename_room(payload: Any = None) -> dict[str, Any]:
 def on_delete_room(payload: Any = None) -> dict[str, Any]:
     """The owner deletes the room."""
     room, user, _ = _context(payload)
-    moderation.delete_room(room, user)
+    roomadmin.delete_room(room, user)
     return {}

@@ -17,7 +17,15 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..models import MEMBER, MODERATOR, Room, User
-from ..services import ServiceError, access, audit, invites, moderation, pages
+from ..services import (
+    ServiceError,
+    access,
+    audit,
+    invites,
+    moderation,
+    pages,
+    roomadmin,
+)
 from . import bp
 from .forms import (
     ConfirmForm,
@@ -47,7 +55,7 @@ def _regenerate_code(room: Room, user: User, form: FlaskForm) -> str:
 
 
 def _guests(room: Room, user: User, form: FlaskForm) -> str:
-    moderation.set_guests_welcome(room, user, form.welcome.data)
+    roomadmin.set_guests_welcome(room, user, form.welcome.data)
     if form.welcome.data:
         return "Guests are welcome with the join code."
     return "Only members may come in now."
@@ -82,13 +90,13 @@ def _unban(room: Room, user: User, form: FlaskForm) -> str:
 
 
 def _rename(room: Room, user: User, form: FlaskForm) -> str:
-    moderation.rename(room, user, form.name.data)
+    roomadmin.rename(room, user, form.name.data)
     return f"The room is now called {room.name}."
 
 
 def _delete(room: Room, user: User, form: FlaskForm) -> str:
     name = room.name
-    moderation.delete_room(room, user)
+    roomadmin.delete_room(room, user)
     return f"{name} was deleted."
 
 

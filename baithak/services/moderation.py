@@ -1,4 +1,6 @@
-"""Room moderation: kick, ban, mute, delete messages, roles, rename, delete.
+"""Room moderation of people and messages: kick, ban, mute, delete
+messages, roles. The room's own settings (name, guests, deletion):
+services.roomadmin.
 
 Each action checks the actor's role (access.require and, for actions on a
 person, access.check_outranks), makes its change and its audit entry in one
@@ -12,20 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import sqlalchemy as sa
-
 from ..extensions import db, socketio
 from ..models import (
     MEMBER,
     MODERATOR,
     OWNER,
-    PRIVATE,
-    PUBLIC,
-    AuditEntry,
-    Invite,
     Membership,
     Message,
-    Reaction,
     Room,
     RoomBan,
     RoomMute,
@@ -35,10 +30,10 @@ from ..models import (
 from . import ServiceError, access, audit, chat
 from . import messages as msgs
 from .access import Subject
-from .names import check_room_name, clean, fold
+from .names import clean
 from .presence import Member, get_presence
 from .removal import remove_connections
-from .rooms import emit_my_rooms, find_room, room_key
+from .rooms import emit_my_rooms, room_key
 
 MAX_MUTE_MINUTES = 7 * 24 * 60  # a week
 
@@ -251,95 +246,3 @@ def set_role(room: Room, actor: User, raw_name: object, role: object) -> Subject
     chat.emit_room_data(room.id)
     emit_my_rooms([subject.user_id])
     return subject
-
-
-def rename(room: Room, actor: User, raw_name: object) -> Room:
-    """Rename the room (a public room's new name must be free among public
-    rooms). Raises ServiceError: access refusals, name errors, "room_exists"."""
-    access.require(room, actor, "rename")
-    name = check_room_name(raw_name)
-    if room.kind == PUBLIC:
-        other = find_room(name)
-        if other is not None and other.id != room.id:
-            raise ServiceError(
-                "A room with that name already exists.", "room_exists"
-            ) from None
-        room.name_key = fold(name)
-    old, room.name = room.name, name
-    try:
-        notice = _announce(room.id, f"{actor.display_name} renamed the room to {name}.")
-        audit.record(room.id, actor, "rename", None, f"{old} -> {name}")
-        db.session.commit()
-    except sa.exc.IntegrityError:  # taken meanwhile
-        db.session.rollback()
-        raise ServiceError(
-            "A room with that name already exists.", "room_exists"
-        ) from None
-    _broadcast(notice)
-    chat.emit_room_data(room.id)
-    emit_my_rooms(access.roles(room.id))
-    return room
-
-
-def set_guests_welcome(room: Room, actor: User, welcome: bool) -> None:
-    """Let guests in with the join code (private rooms), or stop: guests in
-    the room then are taken out now. Raises ServiceError: access refusals,
-    "invalid" for a room that is not private."""
-    access.require(room, actor, "invite")
-    if room.kind != PRIVATE:
-        raise ServiceError("Only private rooms have a guest setting.", "invalid")
-    room.guests_welcome = bool(welcome)
-    audit.record(room.id, actor, "guests_welcome", None, "on" if welcome else "off")
-    db.session.commit()
-    if not welcome:
-        text = f"{room.name} is now for members only."
-        if remove_connections(room.id, lambda m: m.user_id is None, "guests_off",
-                              text, by=actor.display_name):  # fmt: skip
-            chat.emit_room_data(room.id)
-
-
-def delete_room(room: Room, actor: User) -> None:
-    """Delete the room with its messages, memberships, bans, mutes, invites
-    and audit log (owner only); everyone in it gets `removed` ("deleted")
-    and every member's sidebar updates. Raises ServiceError: access refusals
-    (the global room has no owner, so nobody deletes it)."""
-    access.require(room, actor, "delete_room")
-    member_ids = list(access.roles(room.id))
-    room_id, name = room.id, room.name
-    in_room = sa.select(Message.id).where(Message.room_id == room_id)
-    db.session.execute(sa.delete(Reaction).where(Reaction.message_id.in_(in_room)))
-    for model in (Message, Membership, RoomBan, RoomMute, Invite, AuditEntry):
-        db.session.execute(sa.delete(model).where(model.room_id == room_id))
-    db.session.delete(room)
-    db.session.commit()
-    audit.log.info("room %s (%r) deleted by %s", room_id, name, actor.display_name)
-    text = f"{actor.display_name} deleted {name}."
-    remove_connections(room_id, lambda m: True, "deleted", text, by=actor.display_name)
-    emit_my_rooms(member_ids)
-
-
-def members(room: Room, viewer: User) -> list[tuple[User, str]]:
-    """Return the room's members and roles, owner first then by name, for
-    those who may moderate (access "kick"). Raises access refusals."""
-    access.require(room, viewer, "kick")
-    rows = db.session.execute(
-        sa.select(User, Membership.role)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.room_id == room.id)
-    ).all()
-    order = {OWNER: 0, MODERATOR: 1, MEMBER: 2}
-    return sorted(
-        ((u, r) for u, r in rows), key=lambda r: (order[r[1]], r[0].display_name_key)
-    )
-
-
-def bans(room: Room, viewer: User) -> list[RoomBan]:
-    """Return the room's bans, newest first, for those who may unban."""
-    access.require(room, viewer, "unban")
-    return list(
-        db.session.execute(
-            sa.select(RoomBan)
-            .where(RoomBan.room_id == room.id)
-            .order_by(RoomBan.created_at.desc())
-        ).scalars()
-    )

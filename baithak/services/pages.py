@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..models import MEMBER, MODERATOR, Invite, Room, RoomBan, User, now_ms
-from . import ServiceError, access, chat, invites, moderation, ratelimit
+from . import ServiceError, access, chat, invites, ratelimit, roomadmin
 from . import messages as msgs
 from .accounts import check_guests_allowed
 from .ratelimit import Who
@@ -155,11 +155,11 @@ def room_settings(room_id: object, viewer: User | None) -> RoomSettings:
     can = access.allowed(room, role)
     members = [
         MemberRow(user, their_role, _actions_on(viewer, role, can, user, their_role))
-        for user, their_role in moderation.members(room, viewer)
+        for user, their_role in roomadmin.members(room, viewer)
     ]
     links = invites.list_invites(room, viewer)
     at = now_ms()
     problems = {i.id: p for i in links if (p := invites.problem(i, at))}
     return RoomSettings(
-        room, role, can, members, moderation.bans(room, viewer), links, problems
+        room, role, can, members, roomadmin.bans(room, viewer), links, problems
     )
