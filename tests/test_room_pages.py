@@ -542,3 +542,23 @@ def test_join_code_form_refuses_a_banned_account(app, alice, room_id, bob, conne
 def test_index_prefills_the_code(client):
     html = client.get("/?code=K7QX2M").get_data(as_text=True)
     assert re.search(r'<input[^>]*name="code"[^>]*value="K7QX2M"', html)
+
+
+def test_settings_changes_count_against_the_moderation_limit(tmp_path):
+    from baithak.config import DEFAULT_LIMITS
+
+    from .conftest import AuthActions, new_app
+
+    with new_app(tmp_path, **DEFAULT_LIMITS) as app:
+        owner = app.test_client()
+        AuthActions(owner).register("alice", "Alice")
+        room_id = make_room(owner, "Maths 7B")
+        pages = [
+            owner.post(
+                f"/rooms/{room_id}/settings?do=rename",
+                data={"rename-name": f"Maths {n}"},
+            )
+            for n in range(7)
+        ]
+        assert [p.status_code for p in pages[:5]] == [302] * 5
+        assert "Too many moderation actions" in page_text(pages[-1])

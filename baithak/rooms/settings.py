@@ -24,8 +24,10 @@ from ..services import (
     invites,
     moderation,
     pages,
+    ratelimit,
     roomadmin,
 )
+from ..services.ratelimit import Who
 from . import bp
 from .forms import (
     ConfirmForm,
@@ -139,6 +141,8 @@ def settings(room_id: str) -> str | Response | tuple[str, int]:
         status = 400
         if form.validate_on_submit():
             try:
+                # The same limit as the moderation events over Socket.IO.
+                ratelimit.hit("moderate", Who(None, user.id, request.remote_addr))
                 text = action.run(access.visible_room(rid, user), user, form)
             except ServiceError as exc:
                 if exc.code in ("not_found", "forbidden"):
