@@ -203,3 +203,25 @@ def test_a_batch_killed_midway_does_not_stop_the_writer(app, room_id, monkeypatc
             the_writer.write(Draft(room_id, "text", "A", "lost"))
         message, _ = the_writer.write(Draft(room_id, "text", "A", "after"))
     assert message.seq == 1
+
+
+def test_a_sender_holds_no_database_connection_while_it_waits(
+    app, connect, monkeypatch
+):
+    # Twenty senders waiting for a batch while each held a pooled connection
+    # (from the mute and re-send checks) emptied the pool: the writer could
+    # not get one and all of them timed out (found with bench/, warm-up).
+    held = []
+    real = writer.MessageWriter.write
+
+    def write(self, draft):
+        held.append(db.session().in_transaction())
+        return real(self, draft)
+
+    monkeypatch.setattr(writer.MessageWriter, "write", write)
+    sock = connect()
+    sock.join("Asha")
+    assert (
+        sock.emit("sendMessage", {"text": "hi", "clientId": "pool-check-01"})[0] is None
+    )
+    assert held == [False]

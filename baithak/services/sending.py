@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..extensions import db
 from ..models import Message
 from . import ServiceError, access, activity, ratelimit, unread
 from . import messages as msgs
@@ -96,6 +97,11 @@ def _send(member: Member, draft: Draft) -> Sent:
     time, or fetches it from history after their reconnect. A client id
     someone else used is refused rather than answered with their message.
     """
+    # Give this handler's database connection back before waiting for the
+    # batch (the mute and re-send checks read through it): twenty senders
+    # waiting while each held one emptied the pool (15), so the writer could
+    # not get one and every waiter timed out after 30 s (bench/, warm-up).
+    db.session.commit()
     try:
         message, duplicate = get_writer().write(draft)
     except RoomGoneError:  # deleted while the message waited for its batch

@@ -153,11 +153,17 @@ def _push_later(app: Flask, room_id: int, waiting: set[int]) -> None:
 
 
 def _push(room_id: int, sender_id: int | None) -> None:
+    members = (
+        db.session.execute(
+            sa.select(Membership.user_id).where(Membership.room_id == room_id)
+        )
+        .scalars()
+        .all()
+    )
+    if not members:  # a room of guests: nobody keeps a count (the common case)
+        return
     present = {m.user_id for m in get_presence().members(room_id)}
     connected = socketio.server.manager.rooms.get("/", {})
-    members = db.session.execute(
-        sa.select(Membership.user_id).where(Membership.room_id == room_id)
-    ).scalars()
     # Accounts with a connection somewhere else (their user:<id> room exists).
     absent = [
         uid
