@@ -52,10 +52,8 @@ def send_text(sid: str, payload: object, ip: str | None = None) -> Sent:
     """
     member = joined_member(sid)
     raw_text, client_id = msgs.unpack_text(payload)
-    if (resent := _resent(member, client_id)) is not None:
+    if (resent := _check_sender(member, client_id, ip)) is not None:
         return resent
-    ratelimit.hit("send", Who(member.sid, member.user_id, ip))
-    access.check_not_muted(member.room_id, member.user_id, member.name)
     text = msgs.check_text(raw_text)
     reply_to = payload.get("replyTo") if isinstance(payload, dict) else None
     if reply_to is not None:
@@ -76,10 +74,8 @@ def send_location(sid: str, payload: object, ip: str | None = None) -> Sent:
     client_id = msgs.check_client_id(
         payload.get("clientId") if isinstance(payload, dict) else None
     )
-    if (resent := _resent(member, client_id)) is not None:
+    if (resent := _check_sender(member, client_id, ip)) is not None:
         return resent
-    ratelimit.hit("send", Who(member.sid, member.user_id, ip))
-    access.check_not_muted(member.room_id, member.user_id, member.name)
     lat, lon = msgs.check_coordinates(payload)
     url = msgs.MAPS_URL.format(latitude=lat, longitude=lon)
     draft = Draft(
@@ -98,7 +94,7 @@ def _send(member: Member, draft: Draft) -> Sent:
     someone else used is refused rather than answered with their message.
     """
     # Give this handler's database connection back before waiting for the
-    # batch (the mute and re-send checks read through it): twenty senders
+    # batch (the mute check reads through it): twenty senders
     # waiting while each held one emptied the pool (15), so the writer could
     # not get one and every waiter timed out after 30 s (bench/, warm-up).
     db.session.commit()
@@ -128,6 +124,23 @@ def _as_duplicate(member: Member, message: Message) -> Sent:
             "client_id_taken",
         )
     return Sent(message, duplicate=True)
+
+
+def _check_sender(member: Member, client_id: str | None, ip: str | None) -> Sent | None:
+    """Count the send against the sender's rate limit and refuse it if they
+    are muted; return None when it may go on. A refused re-send of a message
+    stored already (its ack was lost, then a mute or the limit came) is
+    answered as that message's duplicate instead: the room has it, so the
+    sender must hear it was sent. (Looked up only when refused: the writer
+    finds duplicates itself, in the batch's transaction.)"""
+    try:
+        ratelimit.hit("send", Who(member.sid, member.user_id, ip))
+        access.check_not_muted(member.room_id, member.user_id, member.name)
+    except ServiceError:
+        if (resent := _resent(member, client_id)) is not None:
+            return resent
+        raise
+    return None
 
 
 def _resent(member: Member, client_id: str | None) -> Sent | None:
