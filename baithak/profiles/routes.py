@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..services import ServiceError, profiles
+from ..services.accounts import find_account
 from . import bp
 from .forms import SUGGESTED_EMOJI, ProfileForm
 
@@ -15,7 +16,7 @@ from .forms import SUGGESTED_EMOJI, ProfileForm
 def profile(name: str) -> str:
     """An account's profile (by display name or username), as the viewer may
     see it; 404 for a name no account has."""
-    user = profiles.find_account(name)
+    user = find_account(name)
     if user is None:
         abort(404)
     viewer = current_user if current_user.is_authenticated else None

@@ -6,6 +6,23 @@ function, and turn its result or its `ServiceError` into a page, flash or ack.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from ..extensions import db
+
+T = TypeVar("T")
+
+
+def by_id(model: type[T], raw_id: object) -> T | None:
+    """Return the `model` row whose primary key is `raw_id`, or None when
+    there is none or `raw_id` is not an id at all: ids come from clients, so
+    anything but an int in SQLite's 64-bit range (not a bool) finds nothing."""
+    if isinstance(raw_id, bool) or not isinstance(raw_id, int):
+        return None
+    if not 0 < raw_id < 2**63:
+        return None
+    return db.session.get(model, raw_id)
+
 
 class ServiceError(Exception):
     """A refusal the user should see: `message` is human-readable, `code` is stable.

@@ -31,7 +31,7 @@ from ..models import (
     User,
     now_ms,
 )
-from . import ServiceError
+from . import ServiceError, by_id
 from .names import clean, fold
 from .presence import Member, get_presence
 
@@ -158,15 +158,20 @@ def allowed(room: Room, role: str | None) -> list[str]:
     return sorted(a for a, who in PERMISSIONS.items() if role in who)
 
 
+def room_by_id(room_id: object) -> Room:
+    """Return the room with that id, whoever may see it; raise NOT_FOUND if
+    there is none (or `room_id` is no id)."""
+    room = by_id(Room, room_id)
+    if room is None:
+        raise not_found()
+    return room
+
+
 def visible_room(room_id: object, user: User | None) -> Room:
     """Return the room with that id if `user` (None: a guest) may see it: any
     public room; a private room or direct conversation only to its members.
     Raises NOT_FOUND otherwise, the same as for an id that does not exist."""
-    if isinstance(room_id, bool) or not isinstance(room_id, int):
-        raise not_found()
-    room = db.session.get(Room, room_id) if 0 < room_id < 2**63 else None
-    if room is None:
-        raise not_found()
+    room = room_by_id(room_id)
     if room.kind != PUBLIC and role_of(room.id, user.id if user else None) is None:
         raise not_found()
     return room

@@ -65,13 +65,22 @@ def check_guests_allowed(
         raise ServiceError(message, "login_required")
 
 
+def find_account(raw_name: object) -> User | None:
+    """Return the account whose display name or username is `raw_name`
+    (compared folded; the two never clash between accounts), or None."""
+    key = fold(clean(raw_name))
+    if not key:
+        return None
+    return db.session.execute(
+        sa.select(User)
+        .where(sa.or_(User.display_name_key == key, User.username_key == key))
+        .limit(1)
+    ).scalar_one_or_none()
+
+
 def name_owned_by_account(name: str) -> bool:
     """Return True if a registered account uses `name` as username or display name."""
-    key = fold(name)
-    stmt = sa.select(User.id).where(
-        sa.or_(User.username_key == key, User.display_name_key == key)
-    )
-    return db.session.execute(stmt.limit(1)).first() is not None
+    return find_account(name) is not None
 
 
 def register(username: object, password: object, display_name: object) -> User:

@@ -127,12 +127,7 @@ def find_target(
     if code is not None:
         return room_by_code(code, who), True
     if room_id is not None:
-        if isinstance(room_id, bool) or not isinstance(room_id, int):
-            raise access.not_found()
-        room = db.session.get(Room, room_id) if 0 < room_id < 2**63 else None
-        if room is None:
-            raise access.not_found()
-        return room, False
+        return access.room_by_id(room_id), False
     return get_or_create_room(raw_room, creator=user, who=who), False
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Invite, Room, User, now_ms
-from . import ServiceError, access, audit
+from . import ServiceError, access, audit, by_id
 from .rooms import emit_my_rooms, new_join_code, room_title
 
 # The form's choices: (value, label). Expiry in seconds; None: no limit.
@@ -108,9 +108,7 @@ def revoke_invite(room: Room, actor: User, invite_id: object) -> Invite:
     """Stop an invite link working. Raises ServiceError: access refusals,
     "not_found" (no such invite in this room, or revoked already)."""
     access.require(room, actor, "invite")
-    invite = None
-    if isinstance(invite_id, int) and 0 < invite_id < 2**63:
-        invite = db.session.get(Invite, invite_id)
+    invite = by_id(Invite, invite_id)
     if invite is None or invite.room_id != room.id or invite.revoked_at is not None:
         raise ServiceError("No such invite link.", "not_found")
     invite.revoked_at = now_ms()

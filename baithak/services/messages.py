@@ -11,7 +11,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import Message, Reaction, Room, now_ms
-from . import ServiceError
+from . import ServiceError, by_id
 from .names import SYSTEM_NAME
 from .profanity import PROFANITY, contains_profanity
 
@@ -196,9 +196,7 @@ def find_in_room(room_id: int, raw_id: object) -> Message:
     (text or location) and that is not deleted. Raises
     ServiceError("not_found") otherwise: a message of another room is not
     told apart from one that does not exist."""
-    message = None
-    if isinstance(raw_id, int) and not isinstance(raw_id, bool) and 0 < raw_id < 2**63:
-        message = db.session.get(Message, raw_id)
+    message = by_id(Message, raw_id)
     if (
         message is None
         or message.room_id != room_id

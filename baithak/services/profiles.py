@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import DIRECT, Membership, Room, User, now_ms
 from . import ServiceError, access
 from .accounts import name_owned_by_account
-from .names import check_display_name, clean, fold
+from .names import check_display_name, fold
 from .presence import get_presence
 from .profanity import contains_profanity
 from .roomdata import emit_to_rooms
@@ -57,19 +57,6 @@ class Profile:
     last_seen_at: int | None
     rooms: list[tuple[int, str]]
     is_own: bool
-
-
-def find_account(raw_name: object) -> User | None:
-    """Return the account whose display name or username is `raw_name`
-    (compared folded; the two never clash between accounts), or None."""
-    key = fold(clean(raw_name))
-    if not key:
-        return None
-    return db.session.execute(
-        sa.select(User).where(
-            sa.or_(User.display_name_key == key, User.username_key == key)
-        )
-    ).scalar_one_or_none()
 
 
 def profile_of(user: User, viewer: User | None) -> Profile:

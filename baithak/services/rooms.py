@@ -14,8 +14,8 @@ from flask import current_app
 from ..extensions import db, socketio
 from ..models import DIRECT, OWNER, PRIVATE, PUBLIC, Membership, Room, User
 from . import ServiceError, audit, ratelimit, unread
-from .accounts import check_guests_allowed
-from .names import check_room_name, clean, fold
+from .accounts import check_guests_allowed, find_account
+from .names import check_room_name, fold
 from .presence import get_presence
 from .ratelimit import Who
 
@@ -167,16 +167,7 @@ def open_direct(user: User, raw_username: object, who: Who) -> Room:
     members (both get `myRooms` then). Raises ServiceError: "no_such_user"
     (guests have no direct messages), "invalid" for oneself, or the "join"
     rate limit (and "create_room" for a new one)."""
-    key = fold(clean(raw_username))
-    other = (
-        db.session.execute(
-            sa.select(User).where(
-                sa.or_(User.username_key == key, User.display_name_key == key)
-            )
-        ).scalar_one_or_none()
-        if key
-        else None
-    )
+    other = find_account(raw_username)
     if other is None:
         raise ServiceError("There is no account with that name.", "no_such_user")
     if other.id == user.id:
