@@ -83,6 +83,9 @@ def create_app(
     # cors_allowed_origins: only this site's pages (and BAITHAK_ALLOWED_ORIGINS)
     # may connect; see security.origin_check.
     # socketjson: an event carrying a huge integer is still decoded (and acked).
+    # socketio is one object for every app made in a process (tests make
+    # many): a queue's client manager must not outlive the app it was for.
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
@@ -90,6 +93,8 @@ def create_app(
         cors_allowed_origins=security.origin_check(app),
         max_http_buffer_size=app.config["BAITHAK_MAX_PAYLOAD_BYTES"],
         json=socketjson,
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=f"{app.config['BAITHAK_REDIS_PREFIX']}:socketio",
     )
     socketguard.install(socketio.server)
     if not app.config["BAITHAK_WEBSOCKET_DEFLATE"]:

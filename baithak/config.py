@@ -40,6 +40,15 @@ DEFAULT_LIMITS = {
 }
 
 
+def database_url(url: str) -> str:
+    """Return `url` with PostgreSQL URLs (postgres://, postgresql://) on
+    the psycopg 3 driver, the one requirements.txt installs; others as given."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
 def _limit(key: str) -> str:
     """Return a rate limit from the environment ("" switches it off)."""
     return os.environ.get(key, DEFAULT_LIMITS[key])
@@ -50,10 +59,27 @@ class Config:
 
     # Unset: create_app() uses instance/secret_key, made once with `secrets`.
     SECRET_KEY = os.environ.get("SECRET_KEY")
-    # A relative SQLite path resolves inside the instance folder (Flask-SQLAlchemy 3).
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", "sqlite:///baithak.sqlite3"
+    # A relative SQLite path resolves inside the instance folder (Flask-SQLAlchemy 3);
+    # postgresql://user@host/db uses psycopg 3 (docs/deployment.md).
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("DATABASE_URL", "sqlite:///baithak.sqlite3")
     )
+    # Several server processes: a Redis URL (redis://127.0.0.1:6379/0) turns
+    # on Flask-SocketIO's message queue, so an emit in one process reaches
+    # clients of every other, and moves presence into the same Redis.
+    # Unset: one process, presence in its memory (docs/deployment.md).
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    # The queue's pub/sub channel and the prefix of presence keys in Redis:
+    # two installations sharing one Redis must use different ones.
+    BAITHAK_REDIS_PREFIX = os.environ.get("BAITHAK_REDIS_PREFIX", "baithak")
+    # Every process writes a heartbeat to Redis every HEARTBEAT seconds; one
+    # silent for EXPIRE seconds (killed, its machine gone) is dead, and the
+    # next live process's heartbeat clears its connections from presence:
+    # within EXPIRE + HEARTBEAT seconds (25 s) of its last heartbeat.
+    BAITHAK_PRESENCE_HEARTBEAT_S = float(
+        os.environ.get("BAITHAK_PRESENCE_HEARTBEAT_S", "5")
+    )
+    BAITHAK_PRESENCE_EXPIRE_S = float(os.environ.get("BAITHAK_PRESENCE_EXPIRE_S", "20"))
     # Guests pick a display name and chat without an account (classroom default).
     BAITHAK_ALLOW_GUESTS = os.environ.get("BAITHAK_ALLOW_GUESTS", "1") != "0"
     # The always-present room that the join form offers first.
