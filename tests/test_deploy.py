@@ -119,7 +119,9 @@ def test_the_systemd_units_command_serves_and_stops_cleanly(tmp_path) -> None:
         timeout_stop = float(service["TimeoutStopSec"])
         returncode = process.wait(timeout=timeout_stop)
         stopped_in = time.monotonic() - started
-        assert returncode == 0, log_path.read_text(errors="replace")
+        log = log_path.read_text(errors="replace")
+        assert returncode == 0, log
+        assert "Using worker: eventlet" in log  # gunicorn.conf.py, gunicorn 25
         assert stopped_in < timeout_stop / 2, f"stop took {stopped_in:.1f} s"
     finally:
         with contextlib.suppress(ProcessLookupError):
