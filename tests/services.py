@@ -1,4 +1,4 @@
-"""The machine's Redis for tests that need it (the scale-out tests).
+"""The machine's Redis and PostgreSQL for tests that need them (scale-out).
 
 Where it is missing these tests skip with the reason; in CI (CI set) they
 fail instead, so a CI machine without it cannot pass by skipping them.
@@ -11,11 +11,18 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import psycopg
 import pytest
 import redis
 
 # Database 15 of the machine's Redis: out of the way of an installation's 0.
 REDIS_URL = os.environ.get("BAITHAK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+# The PostgreSQL server to make throw-away databases on (trust auth here).
+POSTGRES_URL = os.environ.get(
+    "BAITHAK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1/postgres"
+)
 
 
 def unavailable(reason: str) -> None:
@@ -47,3 +54,22 @@ def redis_prefix() -> Iterator[str]:
         if keys:
             client.delete(*keys)
         client.close()
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """Create an empty PostgreSQL database; yield its URL; drop it after (its
+    connections closed first). Skips, or fails in CI, without a server."""
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
+    except psycopg.Error as exc:
+        unavailable(f"no PostgreSQL at {POSTGRES_URL} ({exc}); "
+                    "set BAITHAK_TEST_POSTGRES_URL")  # fmt: skip
+    name = f"baithak_test_{secrets.token_hex(6)}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            base, _, _ = POSTGRES_URL.rpartition("/")
+            yield f"{base}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
