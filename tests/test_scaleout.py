@@ -42,6 +42,8 @@ class Cluster:
             "DATABASE_URL": database_url,
             "SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
             "BAITHAK_REDIS_PREFIX": prefix,
+            # Counted in Redis with the queue: see the login test.
+            "BAITHAK_RATELIMIT_LOGIN_USERNAME": "3 per minute",
         }
         self.servers: list[LiveServer] = []
         self.people: list[Person] = []
@@ -196,6 +198,19 @@ def test_leaving_on_one_process_is_seen_on_another(cluster):
     asha.wait_for(lambda e, d: e == "message" and d["text"] == "Bela has left!")
     people_in(asha, "Scale 4", ["Asha"])
     assert len(messages(asha, "Bela has left!")) == 1
+
+
+def test_password_guesses_are_counted_across_processes(cluster):
+    def guess(server: LiveServer) -> int:
+        http = requests.Session()
+        page = http.get(f"{server.url}/auth/login", timeout=10).text
+        return http.post(f"{server.url}/auth/login", timeout=30, data={
+            "csrf_token": csrf_token(page), "username": "headteacher",
+            "password": "guess"}).status_code  # fmt: skip
+
+    # 3 per minute per username: spread over three processes, still three.
+    assert [guess(server) for server in cluster.servers[:3]] == [200, 200, 200]
+    assert [guess(server) for server in cluster.servers[:3]] == [429, 429, 429]
 
 
 def test_a_kick_on_one_process_takes_out_a_guest_on_another(cluster):
