@@ -344,3 +344,14 @@ def test_two_processes_racing_for_one_name_one_wins(processes):
         won = list(pool.map(join, range(40)))
     assert won.count(True) == 1
     assert names(a) == ["Asha"]
+
+
+def test_a_process_learns_that_redis_lost_its_people(processes):
+    a, _ = processes
+    a.add(member("a1", "Asha"))
+    assert a.heartbeat() is False
+    assert a.heartbeat() is False
+    wiped = a._redis  # a Redis restart without persistence: every key gone
+    wiped.delete(*wiped.keys(a._p + "*"))
+    assert a.heartbeat() is True
+    assert a.heartbeat() is False

@@ -22,7 +22,8 @@ import pytest
 import requests
 
 from .live_server import LiveServer, Person, live_server
-from .services import REDIS_URL, postgres_database, redis_prefix
+from .reliable_client import ReliableClient
+from .services import REDIS_URL, postgres_database, redis_client, redis_prefix
 
 pytestmark = pytest.mark.server
 
@@ -38,6 +39,7 @@ class Cluster:
     def __init__(self, stack: ExitStack, tmp: Path, database_url: str, prefix: str):
         self._stack, self._tmp = stack, tmp
         self.database_url = database_url
+        self.prefix = prefix
         self.env = {
             "DATABASE_URL": database_url,
             "SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
@@ -261,6 +263,35 @@ def test_a_graceful_stop_tells_only_its_own_clients(cluster):
     assert stopping.process.wait(timeout=15) == 0
     assert [e for e, _ in asha.events if e == "shutdown"] == []
     assert messages(asha, "Fern has left!") == []
+
+
+def test_after_redis_loses_its_data_everyone_joins_again(cluster):
+    a, b, c = cluster.servers[:3]
+    asha = ReliableClient(a.url, "Asha", "Scale 7")
+    bela = ReliableClient(b.url, "Bela", "Scale 7")
+    try:
+        for person in (asha, bela):
+            person.wait_idle()
+        # Redis restarted, say (the machine's keeps nothing on disk).
+        wiped = redis_client()
+        wiped.delete(*wiped.keys(f"{cluster.prefix}:*"))
+        deadline = time.monotonic() + 5 + 10  # the next heartbeat, a re-join
+        while asha.joins < 2 or bela.joins < 2:
+            assert time.monotonic() < deadline, (asha.joins, bela.joins)
+            time.sleep(0.1)
+        watcher = cluster.person(c, "Watcher", "Scale 7")
+        people = watcher.wait_for(lambda e, d: e == "roomData")[1]["users"]
+        assert sorted(u["username"] for u in people) == ["Asha", "Bela", "Watcher"]
+        asha.send("We are back")
+        asha.wait_idle()
+        watcher.wait_for(lambda e, d: e == "message" and d["text"] == "We are back")
+        bela.wait_idle()
+        bela.catch_up()
+        bela.wait_idle()
+        assert "We are back" in [text for _, text in bela.texts()]
+    finally:
+        asha.close()
+        bela.close()
 
 
 def test_people_of_a_killed_process_leave_within_the_bound(cluster):

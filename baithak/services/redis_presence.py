@@ -21,6 +21,7 @@ Keys, under "<BAITHAK_REDIS_PREFIX>:presence:" (P):
     P procs             zset  process id -> its last heartbeat (ms, Redis's clock)
     P proc:<id>:joined  set   sids in rooms, and P proc:<id>:conn the account
                               connections, of that process
+    P beat:<id>         key   that process has beaten (lost with Redis's data)
     P reaped:<id>       key   that process was declared dead (kept a day)
 
 A process is dead when its heartbeat is older than `expire_s`: the next
@@ -230,11 +231,17 @@ redis.call('ZADD', P .. 'procs', 'NX', now_ms(), proc)
 # ARGV: P, sid
 _DISCONNECT = "detach(ARGV[2])"
 
-# ARGV: P, proc -> 1 if this process had been declared dead meanwhile
+# ARGV: P, proc, "again" (it has beaten before) or "first", seconds to keep
+# the beat key -> 1 if this process's entries are gone: it was declared dead
+# meanwhile, or Redis lost everything (a restart: it may keep nothing on disk)
 _HEARTBEAT = """
-local reaped = redis.call('DEL', P .. 'reaped:' .. ARGV[2])
-redis.call('ZADD', P .. 'procs', now_ms(), ARGV[2])
-return reaped
+local proc = ARGV[2]
+local reaped = redis.call('DEL', P .. 'reaped:' .. proc)
+local known = redis.call('EXISTS', P .. 'beat:' .. proc)
+redis.call('SET', P .. 'beat:' .. proc, '1', 'EX', ARGV[4])
+redis.call('ZADD', P .. 'procs', now_ms(), proc)
+if reaped == 1 or (known == 0 and ARGV[3] == 'again') then return 1 end
+return 0
 """
 
 # ARGV: P, expire (ms) -> {member, gone, member, gone...} of every process
@@ -245,6 +252,7 @@ local out = {}
 local dead = redis.call('ZRANGEBYSCORE', procs, '-inf', now_ms() - tonumber(ARGV[2]))
 for _, proc in ipairs(dead) do
   redis.call('ZREM', procs, proc)
+  redis.call('DEL', P .. 'beat:' .. proc)
   redis.call('SET', P .. 'reaped:' .. proc, '1', 'EX', 86400)
   local joined = P .. 'proc:' .. proc .. ':joined'
   for _, sid in ipairs(redis.call('SMEMBERS', joined)) do
@@ -267,6 +275,7 @@ _RETIRE = """
 local proc = ARGV[2]
 local rooms = {}
 redis.call('ZREM', P .. 'procs', proc)
+redis.call('DEL', P .. 'beat:' .. proc)
 local joined = P .. 'proc:' .. proc .. ':joined'
 for _, sid in ipairs(redis.call('SMEMBERS', joined)) do
   local enc = forget(sid)
@@ -292,6 +301,7 @@ class RedisPresence:
         self._redis = redis.Redis.from_url(url, decode_responses=True)
         self._p = f"{prefix}:presence:"
         self.expire_s = expire_s
+        self._beaten = False  # heartbeat has run once
         self._expire_ms = int(expire_s * 1000)
         # Unique among every process that ever shares this Redis.
         self.process_id = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(4)}"
@@ -399,10 +409,15 @@ class RedisPresence:
     # --- several processes -------------------------------------------------
 
     def heartbeat(self) -> bool:
-        """Say this process is alive (Redis's clock). Returns True if it had
-        been declared dead meanwhile (silent for longer than `expire_s`):
-        its connections are then no longer in presence."""
-        return bool(self._run("heartbeat", self.process_id))
+        """Say this process is alive (Redis's clock). Returns True if its
+        connections are no longer in presence: it was declared dead meanwhile
+        (silent for longer than `expire_s`), or Redis lost its data since the
+        last heartbeat (restarted without persistence)."""
+        again = "again" if self._beaten else "first"
+        keep_s = max(60, int(self.expire_s * 3))
+        lost = bool(self._run("heartbeat", self.process_id, again, keep_s))
+        self._beaten = True
+        return lost
 
     def reap_dead(self) -> list[tuple[Member, bool]]:
         """Take every connection of dead processes out of presence; return
