@@ -36,6 +36,8 @@ import json
 import os
 import secrets
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import redis
@@ -293,12 +295,16 @@ class RedisPresence:
 
     `url`: a Redis URL (redis://host:6379/0); `prefix`: the start of every
     key (BAITHAK_REDIS_PREFIX); `expire_s`: a process whose heartbeat is
-    older than this is dead (see `reap_dead`). Methods raise what redis-py
-    raises when Redis cannot be reached (redis.ConnectionError).
+    older than this is dead (see `reap_dead`). While Redis cannot be reached
+    every method raises ServiceError("unavailable"), which clients retry.
     """
 
     def __init__(self, url: str, prefix: str, expire_s: float) -> None:
-        self._redis = redis.Redis.from_url(url, decode_responses=True)
+        # Bounded waits: a Redis host that stopped answering must turn into
+        # "unavailable" acks, not handlers (and their clients) waiting forever.
+        self._redis = redis.Redis.from_url(
+            url, decode_responses=True, socket_connect_timeout=2, socket_timeout=5
+        )
         self._p = f"{prefix}:presence:"
         self.expire_s = expire_s
         self._beaten = False  # heartbeat has run once
@@ -317,7 +323,12 @@ class RedisPresence:
         }  # fmt: skip
 
     def _run(self, name: str, *args: object) -> Any:
-        return self._scripts[name](args=[self._p, *args])
+        with _reachable():
+            return self._scripts[name](args=[self._p, *args])
+
+    def _command(self, name: str, *args: object) -> Any:
+        with _reachable():
+            return getattr(self._redis, name)(*args)
 
     # --- the Presence protocol ---------------------------------------------
 
@@ -345,7 +356,7 @@ class RedisPresence:
 
     def get(self, sid: str) -> Member | None:
         """See Presence.get."""
-        return _decode(self._redis.hget(self._p + "sid", sid))
+        return _decode(self._command("hget", self._p + "sid", sid))
 
     def members(self, room_id: int) -> list[Member]:
         """See Presence.members."""
@@ -403,7 +414,7 @@ class RedisPresence:
         """See Presence.connected_accounts."""
         if not user_ids:
             return set()
-        flags = self._redis.smismember(self._p + "accounts", user_ids)
+        flags = self._command("smismember", self._p + "accounts", user_ids)
         return {uid for uid, on in zip(user_ids, flags, strict=True) if on}
 
     # --- several processes -------------------------------------------------
@@ -435,7 +446,7 @@ class RedisPresence:
     # --- helpers -----------------------------------------------------------
 
     def _room(self, room_id: int) -> list[Member]:
-        values = self._redis.hvals(f"{self._p}room:{room_id}")
+        values = self._command("hvals", f"{self._p}room:{room_id}")
         return [m for m in map(_decode, values) if m is not None]
 
     def _person(self, member: Member) -> str:
@@ -457,6 +468,20 @@ class RedisPresence:
             },
             ensure_ascii=False,
         )
+
+
+UNAVAILABLE = "The chat is briefly unavailable; trying again…"
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """Turn Redis being out of reach into ServiceError("unavailable"): a
+    refusal the client tries again (its message stays queued), not an
+    internal error."""
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        raise ServiceError(UNAVAILABLE, "unavailable") from exc
 
 
 def _uid(user_id: int | None) -> str:
