@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import ClassVar
 
 # Rate limits of chat actions (baithak/services/ratelimit.py), in `limits`
 # notation: "5/second;60/minute" is a burst and a steady rate. The first of
@@ -171,6 +172,13 @@ class Config:
     RATELIMIT_STORAGE_URI = (
         os.environ.get("RATELIMIT_STORAGE_URI") or SOCKETIO_MESSAGE_QUEUE or "memory://"
     )
+    # Redis out of reach: count in memory meanwhile rather than fail the
+    # login page; and never wait long for it.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict[str, float]] = {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
     RATELIMIT_STRATEGY = "fixed-window"  # a window starts at a key's first hit
     RATELIMIT_KEY_PREFIX = BAITHAK_REDIS_PREFIX
     # The chat actions' counts (services.ratelimit), checked on every message:
@@ -193,6 +201,10 @@ class TestingConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test"
+    # One process, whatever the environment says (tests/test_scaleout.py
+    # starts real servers for several).
+    SOCKETIO_MESSAGE_QUEUE = None
+    RATELIMIT_STORAGE_URI = BAITHAK_RATELIMIT_STORAGE_URI = "memory://"
     SOCKETIO_ASYNC_MODE = "threading"
     WTF_CSRF_ENABLED = False
     # Off, so tests of other things can send quickly; tests/test_ratelimit.py

@@ -147,8 +147,10 @@ def install(worker: Any) -> None:
         try:
             stop(app)
             time.sleep(max(0.0, LISTENER_CLOSE_S - (time.monotonic() - started)))
-            disconnect_all()
+            # Out of presence first (one step), then closed: the disconnect
+            # handlers have nothing left to do there.
             heartbeat.retire(app)
+            disconnect_all()
             time.sleep(CLOSE_FLUSH_S)
         finally:
             logging.shutdown()

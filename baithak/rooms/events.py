@@ -31,18 +31,16 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
 
 from .. import shutdown
 from ..extensions import db, socketio
 from ..models import User
-from ..services import ServiceError, activity, chat, heartbeat, sending, unread, wire
-from ..services.connections import get_connections
-from ..services.presence import get_presence
+from ..services import ServiceError, activity, chat, sending, unread, wire
 from ..services.ratelimit import Who
-from ..services.rooms import my_rooms, open_direct, room_title, user_key
+from ..services.rooms import my_rooms, open_direct, room_title
 
 log = logging.getLogger(__name__)
 
@@ -167,16 +165,11 @@ def on_connect(*_args: Any) -> Ack:
     their session cookie); an *event* named "connect" is unknown."""
     if socketio.server.manager.is_connected(request.sid, "/"):
         return on_unknown("connect")  # connected already: a client-sent event
-    heartbeat.start(current_app._get_current_object())
     try:
-        get_connections().open(request.sid, request.remote_addr)
+        chat.connected(request.sid, current_account(), request.remote_addr)
     except ServiceError as exc:
         log.info("connection refused from %s: %s", request.remote_addr, exc.code)
         raise ConnectionRefusedError(exc.message) from None
-    user = current_account()
-    if user is not None:  # for what concerns the account: its room list, removals
-        socketio.server.enter_room(request.sid, user_key(user.id), namespace="/")
-        get_presence().connect(request.sid, user.id)
     return None
 
 
@@ -193,16 +186,9 @@ def on_disconnect(reason: Any = None) -> Ack:
     if socketio.server.manager.is_connected(request.sid, "/"):
         # A client emitted an event named "disconnect"; the socket is still open.
         return on_unknown("disconnect")
-    get_connections().close(request.sid)
     try:
-        get_presence().disconnect(request.sid)
-        if shutdown.stopping():
-            # The server is going away, not the person: no "has left!" (they
-            # come back here or, behind a load balancer, to another process,
-            # and heartbeat.retire takes this process's people out then).
-            return None
-        chat.leave(request.sid)
-    except Exception:
+        chat.disconnected(request.sid, shutdown.stopping())
+    except Exception:  # the heartbeat puts presence right later (several processes)
         log.exception("leave failed for %s", request.sid)
         db.session.rollback()
     return None

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..extensions import db, socketio
 from ..models import DIRECT, Message, Room, User, now_ms
-from . import ServiceError, access, activity, ratelimit, wire
+from . import ServiceError, access, activity, heartbeat, ratelimit, wire
 from . import messages as msgs
 from .accounts import check_guests_allowed, name_owned_by_account
+from .connections import get_connections
 from .names import SYSTEM_NAME, check_display_name, check_room_name, fold
 from .presence import Member, get_presence
 from .ratelimit import Who
@@ -29,6 +31,7 @@ from .rooms import (
     get_or_create_room,
     room_key,
     room_title,
+    user_key,
 )
 
 NOT_JOINED = "Join a room first."
@@ -231,6 +234,39 @@ def _evict_guests_named(room_id: int, name: str) -> None:
 
 def _room_of(member: Member | None) -> list[int]:
     return [member.room_id] if member is not None else []
+
+
+def connected(sid: str, user: User | None, ip: str | None) -> None:
+    """A Socket.IO connection opened: counted against its address's cap
+    (services.connections); an account's is recorded in presence and put in
+    its own Socket.IO room (for myRooms, unread, removals). Raises
+    ServiceError, changing nothing: "too_many_connections", "unavailable"
+    (several processes, their Redis out of reach)."""
+    heartbeat.start(current_app._get_current_object())
+    counts = get_connections()
+    counts.open(sid, ip)
+    if user is None:
+        return
+    try:
+        get_presence().connect(sid, user.id)
+    except ServiceError:
+        counts.close(sid)  # no disconnect follows a refused connection
+        raise
+    socketio.server.enter_room(sid, user_key(user.id), namespace="/")
+
+
+def disconnected(sid: str, stopping: bool) -> None:
+    """A connection closed: `leave` its room, unless the server is
+    `stopping` (the person is not going: they come back, here or to another
+    process; heartbeat.retire took this process's people out of presence).
+    Raises what presence or the database raised, after doing the rest."""
+    get_connections().close(sid)
+    if stopping:
+        return
+    try:
+        get_presence().disconnect(sid)
+    finally:
+        leave(sid)
 
 
 def leave(sid: str) -> Member | None:

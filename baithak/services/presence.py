@@ -299,8 +299,17 @@ def _join_order(member: Member) -> tuple[int, str]:
 def init_app(app: Flask) -> None:
     """Give the app its presence: in Redis when SOCKETIO_MESSAGE_QUEUE is set
     (several processes share it; services.heartbeat keeps it right when one
-    dies), else in this process's memory."""
+    dies), else in this process's memory. Raises ValueError for heartbeat
+    settings that would take live processes for dead."""
     url = app.config["SOCKETIO_MESSAGE_QUEUE"]
+    beat = app.config["BAITHAK_PRESENCE_HEARTBEAT_S"]
+    expire = app.config["BAITHAK_PRESENCE_EXPIRE_S"]
+    if url and not 0 < beat < expire:
+        # Else live processes would take each other for dead all the time.
+        raise ValueError(
+            f"BAITHAK_PRESENCE_EXPIRE_S ({expire}) must exceed "
+            f"BAITHAK_PRESENCE_HEARTBEAT_S ({beat}), which must be above 0"
+        )
     if url:
         from .redis_presence import RedisPresence
 

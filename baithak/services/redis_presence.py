@@ -271,13 +271,15 @@ end
 return out
 """
 
-# ARGV: P, proc -> the rooms it had people in: a process stopping for good
-# takes its own entries out.
+# ARGV: P, proc, "1" to unregister it too -> the rooms it had people in: a
+# process takes its own entries out (stopping for good: "1").
 _RETIRE = """
 local proc = ARGV[2]
 local rooms = {}
-redis.call('ZREM', P .. 'procs', proc)
-redis.call('DEL', P .. 'beat:' .. proc)
+if ARGV[3] == '1' then
+  redis.call('ZREM', P .. 'procs', proc)
+  redis.call('DEL', P .. 'beat:' .. proc)
+end
 local joined = P .. 'proc:' .. proc .. ':joined'
 for _, sid in ipairs(redis.call('SMEMBERS', joined)) do
   local enc = forget(sid)
@@ -308,6 +310,7 @@ class RedisPresence:
         self._p = f"{prefix}:presence:"
         self.expire_s = expire_s
         self._beaten = False  # heartbeat has run once
+        self._run_id: str | None = None  # the Redis server's, at the last beat
         self._expire_ms = int(expire_s * 1000)
         # Unique among every process that ever shares this Redis.
         self.process_id = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(4)}"
@@ -424,10 +427,14 @@ class RedisPresence:
         connections are no longer in presence: it was declared dead meanwhile
         (silent for longer than `expire_s`), or Redis lost its data since the
         last heartbeat (restarted without persistence)."""
+        # A restart that reloaded an older snapshot keeps the beat key: the
+        # server's run_id, new at each start, tells that one.
+        run_id = self._command("info", "server")["run_id"]
         again = "again" if self._beaten else "first"
         keep_s = max(60, int(self.expire_s * 3))
         lost = bool(self._run("heartbeat", self.process_id, again, keep_s))
-        self._beaten = True
+        lost = lost or (self._run_id is not None and run_id != self._run_id)
+        self._run_id, self._beaten = run_id, True
         return lost
 
     def reap_dead(self) -> list[tuple[Member, bool]]:
@@ -438,10 +445,18 @@ class RedisPresence:
         out = self._run("reap", self._expire_ms)
         return [(_decode(out[i]), bool(out[i + 1])) for i in range(0, len(out), 2)]
 
-    def retire(self) -> list[int]:
-        """Take this process and its connections out of presence (a graceful
-        stop); return the ids of the rooms they were in, sorted."""
-        return sorted({int(r) for r in self._run("retire", self.process_id)})
+    def retire(self, unregister: bool = True) -> list[int]:
+        """Take this process's connections out of presence, and with
+        `unregister` the process itself (a graceful stop: no heartbeat will
+        follow); return the ids of the rooms they were in, sorted."""
+        flag = "1" if unregister else "0"
+        return sorted({int(r) for r in self._run("retire", self.process_id, flag)})
+
+    def own_sids(self) -> set[str]:
+        """Return the sids this process has in presence (in a room, or an
+        account's connection)."""
+        own = f"{self._p}proc:{self.process_id}"
+        return set(self._command("sunion", f"{own}:joined", f"{own}:conn"))
 
     # --- helpers -----------------------------------------------------------
 
@@ -480,7 +495,12 @@ def _reachable() -> Iterator[None]:
     internal error."""
     try:
         yield
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
+    except (redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError) as exc:
+        # Also BusyLoadingError (a ConnectionError): Redis loading its data.
+        raise ServiceError(UNAVAILABLE, "unavailable") from exc
+    except redis.ResponseError as exc:
+        if not str(exc).startswith("BUSY"):  # a long script of another process
+            raise
         raise ServiceError(UNAVAILABLE, "unavailable") from exc
 
 

@@ -8,6 +8,7 @@ twice (docs/protocol.md, "Idempotent sends").
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,11 +103,15 @@ def _send(member: Member, draft: Draft) -> Sent:
         message, duplicate = get_writer().write(draft)
     except RoomGoneError:  # deleted while the message waited for its batch
         raise ServiceError(NOT_JOINED, "not_joined") from None
-    activity.stop_typing(member.sid)  # sent: no longer typing it
+    # Stored already: a presence store out of reach (several processes) must
+    # neither turn the ack into an error now nor keep the broadcast back.
+    with contextlib.suppress(ServiceError):
+        activity.stop_typing(member.sid)  # sent: no longer typing it
     if duplicate:
         return _as_duplicate(member, message)
     broadcast(message)
-    unread.push_after_message(message)  # members elsewhere: their sidebars
+    with contextlib.suppress(ServiceError):
+        unread.push_after_message(message)  # members elsewhere: their sidebars
     return Sent(message)
 
 
