@@ -377,3 +377,33 @@ def test_redis_out_of_reach_is_a_refusal_to_retry(app, connect):
     assert data == {"code": "unavailable"}
     with app.app_context():
         assert db.session.query(Message).filter_by(text="Hi").count() == 0
+
+
+def test_statuses_of_many_at_once(presence):
+    a, b = member("s1", "Asha", user_id=1), member("s2", "Bela")
+    presence.add(a)
+    presence.add(b)
+    presence.set_away("s2", True)
+    assert presence.statuses([a, b]) == ["online", "away"]
+    assert presence.statuses([]) == []
+
+
+def test_nothing_is_left_behind_in_redis(processes):
+    a, _ = processes
+    a.add(member("s1", "Asha", user_id=1))
+    a.add(member("s2", "Asha", PHYSICS, user_id=1))
+    a.add(member("s1", "Asha", PHYSICS, user_id=1))  # a move
+    a.add(member("s3", "Guest"))
+    with pytest.raises(ServiceError):
+        a.add(member("s4", "guest"))
+    a.rename(1, "Asha R")
+    a.set_away("s3", True)
+    a.set_typing("s3", True)
+    a.connect("s1", 1)
+    for sid in ("s1", "s2", "s3", "s4"):
+        a.remove(sid)
+        a.disconnect(sid)
+    left = sorted(k.removeprefix(a._p) for k in a._redis.keys(a._p + "*"))
+    assert left == ["procs"]  # the process itself, until it stops or is reaped
+    assert a.retire() == []
+    assert a._redis.keys(a._p + "*") == []

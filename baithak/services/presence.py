@@ -99,6 +99,9 @@ class Presence(Protocol):
     def status(self, member: Member) -> str:
         """Return ONLINE or AWAY for the person `member` is (see the module)."""
 
+    def statuses(self, members: list[Member]) -> list[str]:
+        """Return status(m) for each of `members`, in one go."""
+
     def account_status(self, user_id: int) -> str | None:
         """Return the account's status, or None when it has no connection."""
 
@@ -234,6 +237,11 @@ class MemoryPresence:
             return list(self._by_user.get(member.user_id, ()))
         room = self._rooms.get(member.room_id, {})
         return [s for s, m in room.items() if m.key == member.key]
+
+    def statuses(self, members: list[Member]) -> list[str]:
+        """See Presence.statuses."""
+        with self._lock:
+            return [self._status(m) for m in members]
 
     def account_status(self, user_id: int) -> str | None:
         """See Presence.account_status."""

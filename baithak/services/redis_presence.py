@@ -10,6 +10,9 @@ Keys, under "<BAITHAK_REDIS_PREFIX>:presence:" (P):
     P sid               hash  sid -> member (JSON: sid, room, name, key, uid,
                               joined, proc)
     P room:<id>         hash  sid -> member, the connections in that room
+    P keys:<id>         hash  folded name -> how many connections hold it there
+                              (its length: the people in the room)
+    P owner:<id>        hash  folded name -> the user id holding it, '' a guest
     P rooms             set   room ids with anyone in them
     P person:<pid>      set   one person's sids: pid "u:<user id>" for an
                               account (every room), "g:<room>:<key>" for a guest
@@ -54,17 +57,27 @@ local function person_key(m)
   return P .. 'person:g:' .. m.room .. ':' .. m.key
 end
 -- True if someone else in the room holds `key` and `uid` may not share it
--- (presence._conflict); and how many connections of the same person hold it.
+-- (presence._conflict); and how many other connections hold it. O(1): the
+-- room's counts per key and each key's holder ('' for a guest) are kept.
 local function conflict(room, key, sid, uid)
-  local same = 0
-  for _, v in ipairs(redis.call('HVALS', P .. 'room:' .. room)) do
-    local o = cjson.decode(v)
-    if o.key == key and o.sid ~= sid then
-      if o.uid == '' or o.uid ~= uid then return true, same end
-      same = same + 1
-    end
-  end
-  return false, same
+  local n = tonumber(redis.call('HGET', P .. 'keys:' .. room, key) or '0')
+  local mine = redis.call('HGET', P .. 'room:' .. room, sid)
+  if mine and cjson.decode(mine).key == key then n = n - 1 end
+  if n <= 0 then return false, 0 end
+  local holder = redis.call('HGET', P .. 'owner:' .. room, key)
+  if holder == '' or holder ~= uid then return true, n end
+  return false, n
+end
+local function hold(room, key, uid)
+  redis.call('HINCRBY', P .. 'keys:' .. room, key, 1)
+  redis.call('HSET', P .. 'owner:' .. room, key, uid)
+end
+-- One connection fewer under `key`; 1 if that was the last (the person left).
+local function release(room, key)
+  if redis.call('HINCRBY', P .. 'keys:' .. room, key, -1) > 0 then return 0 end
+  redis.call('HDEL', P .. 'keys:' .. room, key)
+  redis.call('HDEL', P .. 'owner:' .. room, key)
+  return 1
 end
 -- Take `sid` out of its room; return its member ('' if none) and 1 if that
 -- was its person's last connection there.
@@ -77,12 +90,8 @@ local function unlink(sid)
   redis.call('HDEL', room, sid)
   redis.call('SREM', person_key(m), sid)
   redis.call('SREM', P .. 'proc:' .. m.proc .. ':joined', sid)
-  local rest = redis.call('HVALS', room)
-  if #rest == 0 then redis.call('SREM', P .. 'rooms', m.room) end
-  for _, v in ipairs(rest) do
-    if cjson.decode(v).key == m.key then return enc, 0 end
-  end
-  return enc, 1
+  if redis.call('HLEN', room) == 0 then redis.call('SREM', P .. 'rooms', m.room) end
+  return enc, release(m.room, m.key)
 end
 local function forget(sid)
   redis.call('SREM', P .. 'away', sid)
@@ -124,6 +133,7 @@ if taken then return {0} end
 local previous, gone = unlink(sid)
 redis.call('HSET', P .. 'sid', sid, enc)
 redis.call('HSET', P .. 'room:' .. room, sid, enc)
+hold(room, key, uid)
 redis.call('SADD', P .. 'rooms', room)
 redis.call('SADD', person_key(cjson.decode(enc)), sid)
 redis.call('SADD', P .. 'proc:' .. proc .. ':joined', sid)
@@ -180,6 +190,8 @@ for _, sid in ipairs(redis.call('SMEMBERS', P .. 'person:u:' .. uid)) do
 end
 local out = {1}
 for _, m in ipairs(mine) do
+  release(m.room, m.key)
+  hold(m.room, key, uid)
   m.name = name
   m.key = key
   local enc = cjson.encode(m)
@@ -209,14 +221,16 @@ return enc
 _COUNTS = """
 local out = {}
 for _, room in ipairs(redis.call('SMEMBERS', P .. 'rooms')) do
-  local keys, n = {}, 0
-  for _, v in ipairs(redis.call('HVALS', P .. 'room:' .. room)) do
-    local k = cjson.decode(v).key
-    if not keys[k] then keys[k] = true; n = n + 1 end
-  end
   table.insert(out, room)
-  table.insert(out, n)
+  table.insert(out, redis.call('HLEN', P .. 'keys:' .. room))
 end
+return out
+"""
+
+# ARGV: P, person key... -> the status of each
+_STATUSES = """
+local out = {}
+for i = 2, #ARGV do table.insert(out, status(ARGV[i])) end
 return out
 """
 
@@ -319,7 +333,7 @@ class RedisPresence:
             for name, body in {
                 "add": _ADD, "remove": _REMOVE, "set_away": _SET_AWAY,
                 "status": _STATUS, "rooms_of": _ROOMS_OF, "rename": _RENAME,
-                "set_typing": _SET_TYPING, "counts": _COUNTS,
+                "set_typing": _SET_TYPING, "counts": _COUNTS, "statuses": _STATUSES,
                 "connect": _CONNECT, "disconnect": _DISCONNECT,
                 "heartbeat": _HEARTBEAT, "reap": _REAP, "retire": _RETIRE,
             }.items()
@@ -384,6 +398,12 @@ class RedisPresence:
     def status(self, member: Member) -> str:
         """See Presence.status."""
         return self._run("status", self._person(member)) or ONLINE
+
+    def statuses(self, members: list[Member]) -> list[str]:
+        """See Presence.statuses."""
+        if not members:
+            return []
+        return self._run("statuses", *map(self._person, members))
 
     def account_status(self, user_id: int) -> str | None:
         """See Presence.account_status."""

@@ -34,12 +34,12 @@ def people(room_id: int) -> list[dict[str, Any]]:
         )
     } if ids else {}  # fmt: skip
     users = []
-    for m in present:
+    for m, status in zip(present, presence.statuses(present), strict=True):
         user: dict[str, Any] = {
             "username": m.name,
             "guest": m.user_id is None,
             "role": roles.get(m.user_id) if m.user_id is not None else None,
-            "status": presence.status(m),
+            "status": status,
         }
         if m.user_id is not None:
             text, emoji = custom.get(m.user_id, (None, None))
