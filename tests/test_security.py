@@ -17,6 +17,7 @@ from baithak import _instance_secret, create_app
 from baithak.extensions import db
 from baithak.security import CSP, weak_secret_reason
 
+from . import testdb
 from .conftest import PASSWORD
 from .test_auth import csrf_token
 
@@ -34,7 +35,7 @@ def production(tmp_path):
             "production",
             {
                 "SECRET_KEY": STRONG_KEY,
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/prod.sqlite3",
+                "SQLALCHEMY_DATABASE_URI": testdb.database_uri(tmp_path, "prod"),
                 "SOCKETIO_ASYNC_MODE": "threading",
                 **overrides,
             },
