@@ -28,7 +28,10 @@ STRONG_KEY = "t3st-0nly-Kq8vZ2mX7pR4wL9yB6nD1cF5hJ0sG3aE"
 
 @pytest.fixture
 def production(tmp_path):
-    """Return a factory: the production app with `overrides`, schema created."""
+    """Return a factory: the production app with `overrides`, schema created;
+    each one's engine is disposed of at the end (a PostgreSQL connection left
+    to the garbage collector warns)."""
+    made = []
 
     def make(**overrides):
         app = create_app(
@@ -42,9 +45,13 @@ def production(tmp_path):
         )
         with app.app_context():
             db.create_all()
+        made.append(app)
         return app
 
-    return make
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def csp_directives(response) -> dict[str, str]:
