@@ -64,14 +64,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def bench_environment(folder: Path) -> dict[str, str]:
-    """The server's environment: production, fresh database, raised limits."""
+def bench_environment(folder: Path, database_url: str | None = None) -> dict[str, str]:
+    """The server's environment: production, fresh database (a SQLite file in
+    `folder` unless `database_url` is given), raised limits."""
     return {
         **os.environ,
         "FLASK_APP": "baithak",
         "BAITHAK_CONFIG": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": f"sqlite:///{folder / 'baithak.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{folder / 'baithak.sqlite3'}",
         **dict.fromkeys(DEFAULT_LIMITS, BENCH_LIMIT),
     }
 
@@ -127,11 +128,14 @@ def _worker_pid(master: subprocess.Popen[bytes], log: str) -> int:
 
 
 @contextmanager
-def baithak_server(folder: Path, port: int | None = None) -> Iterator[Server]:
-    """Run `flask init-db` on a new database in `folder`, then gunicorn;
-    yield the running Server; stop it (and its worker) afterwards, always."""
+def baithak_server(
+    folder: Path, port: int | None = None, database_url: str | None = None
+) -> Iterator[Server]:
+    """Run `flask init-db` on a new database in `folder` (or the empty one at
+    `database_url`), then gunicorn; yield the running Server; stop it (and
+    its worker) afterwards, always."""
     folder.mkdir(parents=True, exist_ok=True)
-    environ = bench_environment(folder)
+    environ = bench_environment(folder, database_url)
     init = subprocess.run(
         [str(BIN / "flask"), "init-db"],
         cwd=ROOT,

@@ -1,4 +1,6 @@
-"""Shared fixtures: a fresh app and SQLite file per test, HTTP and Socket.IO clients."""
+"""Shared fixtures: a fresh app and database per test (a SQLite file, or a
+PostgreSQL database with BAITHAK_TEST_DATABASE_URL set: tests/testdb.py),
+HTTP and Socket.IO clients."""
 
 from __future__ import annotations
 
@@ -13,10 +15,33 @@ from baithak import create_app
 from baithak.extensions import db, socketio
 from baithak.services.rooms import ensure_global_room
 
-from . import live_server
+from . import live_server, testdb
 
 PASSWORD = "correct horse"
 _FIRST_SERVER = pytest.StashKey[int]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With BAITHAK_TEST_DATABASE_URL set, stop at once if that PostgreSQL
+    server does not answer (rather than fail every test one by one)."""
+    if testdb.on_postgres() and (reason := testdb.unreachable_reason()):
+        raise pytest.UsageError(
+            f"{reason}\n{testdb.ENV} is set, so the tests run on PostgreSQL: "
+            f"start it, or unset {testdb.ENV} to run them on SQLite."
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which database the tests run on."""
+    if testdb.on_postgres():
+        where = testdb.server_url().render_as_string(hide_password=True)
+        return f"database: PostgreSQL at {where} (databases {testdb.RUN}_*)"
+    return "database: SQLite (set BAITHAK_TEST_DATABASE_URL for PostgreSQL)"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop every PostgreSQL database this run made, passed or failed."""
+    testdb.finish()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -41,25 +66,45 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 
 @pytest.fixture
 def app(tmp_path):
-    """The app on a temporary SQLite file with the schema and global room."""
+    """The app on a database of its own with the schema and global room."""
     with new_app(tmp_path) as made:
         yield made
 
 
-@contextmanager
-def new_app(tmp_path, **overrides: Any) -> Iterator[Flask]:
-    """Create a testing app (with config `overrides`) on a new SQLite file in
-    `tmp_path`, with the schema and the global room; dispose of it after."""
-    app = create_app(
-        "testing",
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/test.sqlite3", **overrides},
-    )
+def _fill(app: Flask) -> None:
+    """Give the app's new database the schema and the global room."""
     with app.app_context():
         db.create_all()
         ensure_global_room()
-    yield app
+
+
+def _fill_template(uri: str) -> None:
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": uri})
+    _fill(app)
     with app.app_context():
         db.engine.dispose()
+
+
+@contextmanager
+def new_app(tmp_path, **overrides: Any) -> Iterator[Flask]:
+    """Create a testing app (with config `overrides`) on a new database with
+    the schema and the global room: a SQLite file in `tmp_path`, or a copy
+    of the run's PostgreSQL template (tests/testdb.py). Dispose of it after
+    (and drop the PostgreSQL database), even if the test failed."""
+    if testdb.on_postgres():
+        uri, done = testdb.copy_of_template(_fill_template)
+    else:
+        uri, done = f"sqlite:///{tmp_path}/test.sqlite3", None
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": uri, **overrides})
+    try:
+        if done is None:
+            _fill(app)
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        if done is not None:
+            done()
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ import socketio
 
 from baithak.config import DEFAULT_LIMITS
 
+from . import testdb
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # Every server started in this test session, oldest first: a failing test's
@@ -38,11 +40,12 @@ def free_port() -> int:
 
 @dataclass(eq=False)
 class LiveServer:
-    """A running server: its base URL, process and log file."""
+    """A running server: its base URL, process, log file and database."""
 
     url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    database_uri: str
 
     def log(self) -> str:
         """Return everything the server printed so far."""
@@ -79,13 +82,16 @@ def live_server(
     tmp_path: Path, kind: str = "gunicorn", port: int | None = None, **env: str
 ) -> Iterator[LiveServer]:
     """Run `flask init-db`, then serve on a free loopback port with a fresh
-    SQLite file in `tmp_path`: kind "gunicorn" is `gunicorn -k eventlet -w 1
-    wsgi:app`, kind "flask" is `flask run`. Stopped afterwards. The same
-    `tmp_path` (and `port`) again restarts a server on the same database."""
+    database for `tmp_path` (a SQLite file there, or on PostgreSQL with
+    BAITHAK_TEST_DATABASE_URL set: tests/testdb.py): kind "gunicorn" is
+    `gunicorn -k eventlet -w 1 wsgi:app`, kind "flask" is `flask run`.
+    Stopped afterwards. The same `tmp_path` (and `port`) again restarts a
+    server on the same database."""
     port = port or free_port()
+    database = testdb.database_uri(tmp_path, "baithak")
     environ = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'baithak.sqlite3'}",
+        "DATABASE_URL": database,
         "FLASK_APP": "baithak",
         "BAITHAK_CONFIG": "production" if kind == "gunicorn" else "development",
         "SECRET_KEY": LIVE_SECRET_KEY,
@@ -110,7 +116,7 @@ def live_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: worker included
         )
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path, database)
     STARTED.append(server)
     try:
         _wait_until_listening(server, port, timeout=20)

@@ -20,6 +20,8 @@ import pytest
 from bench import yardstick
 from bench.server import baithak_server
 
+from . import testdb
+
 pytestmark = pytest.mark.server
 
 CLIENTS = 20
@@ -47,7 +49,8 @@ def node() -> str:
 
 def test_loadgen_classroom_smoke_run_loses_nothing(node, tmp_path) -> None:
     report_path = tmp_path / "smoke.json"
-    with baithak_server(tmp_path / "server") as server:
+    database = testdb.database_uri(tmp_path, "bench")  # SQLite unless PostgreSQL mode
+    with baithak_server(tmp_path / "server", database_url=database) as server:
         command = [
             node, str(yardstick.DEST / "loadgen.js"),
             "--url", server.url, "--scenario", "classroom",

@@ -30,6 +30,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,12 +38,10 @@ from flask_socketio.test_client import SocketIOTestClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from baithak import create_app
 from baithak.extensions import db, socketio
 from baithak.models import Message, Room
-from baithak.services.rooms import ensure_global_room
 
-from .conftest import ChatSocket
+from .conftest import ChatSocket, new_app
 
 FUZZ = settings(
     deadline=None,  # each example builds an app: tens of ms, more on a busy CI
@@ -324,14 +323,8 @@ class Server:
 
 @contextlib.contextmanager
 def fresh_server() -> Iterator[Server]:
-    """Yield a Server on a new temporary SQLite file, closing it afterwards."""
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(
-            "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/fuzz.sqlite3"}
-        )
-        with app.app_context():
-            db.create_all()
-            ensure_global_room()
+    """Yield a Server on a new database of its own, closing it afterwards."""
+    with tempfile.TemporaryDirectory() as tmp, new_app(Path(tmp)) as app:
         server = Server(app)
         try:
             yield server
@@ -342,8 +335,6 @@ def fresh_server() -> Iterator[Server]:
                 # The test client class keeps every client (and so its app)
                 # for good; hundreds of apps would add up.
                 SocketIOTestClient.clients.pop(sock.sio.eio_sid, None)
-            with app.app_context():
-                db.engine.dispose()
 
 
 def assert_ack_shape(ack: Any) -> tuple[Any, dict]:

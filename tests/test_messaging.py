@@ -381,6 +381,25 @@ def test_search_folds_unicode_case_and_takes_wildcards_literally(room):
     assert hits("%") == ["100% done"]
 
 
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("à l'école demain", "ÉCOLE"),
+        ("Hauptstraße 5", "STRASSE"),  # full case folding: ß is ss
+        ("HAUPTSTRASSE 5", "straße"),
+        ("στην οδος", "ΟΔΟΣ"),  # a final sigma is a sigma
+        ("hel\u200blo there", "hello"),  # invisible characters do not count
+        ("the ﬁnal ﬁle", "file"),  # NFKC: the ligature is f + i
+        ("ＦＵＬＬ width", "full"),
+    ],
+)
+def test_search_folds_case_the_same_on_every_database(room, text, query):
+    say(room.s["Meera"], text)
+    say(room.s["Meera"], "something else")
+    _, data = room.s["Gita"].emit("searchHistory", {"query": query})
+    assert [m["text"] for m in data["messages"]] == [text]
+
+
 def test_search_returns_the_newest_fifty(room):
     ids = [say(room.s["Meera"], f"note {n}") for n in range(53)]
     _, data = room.s["Gita"].emit("searchHistory", {"query": "note"})

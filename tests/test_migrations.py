@@ -1,4 +1,6 @@
-"""`flask init-db` on a fresh file, and migrations that match the models."""
+"""`flask init-db` on a fresh database, and migrations that match the models:
+on SQLite, and on PostgreSQL too with BAITHAK_TEST_DATABASE_URL set
+(tests/testdb.py)."""
 
 import logging.config
 
@@ -9,16 +11,23 @@ from baithak import create_app
 from baithak.extensions import db
 from baithak.models import Room
 
+from . import testdb
 
-@pytest.fixture
-def fresh_app(tmp_path, monkeypatch):
-    """An app on a new, empty SQLite file (no create_all)."""
+BACKENDS = ["sqlite", "postgresql"] if testdb.on_postgres() else ["sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_app(request, tmp_path, monkeypatch):
+    """An app on a new, empty database (no create_all): a SQLite file, and
+    in PostgreSQL mode a PostgreSQL database as well."""
     # alembic's env.py calls fileConfig(), which would reconfigure (and disable)
     # every logger of the test process.
     monkeypatch.setattr(logging.config, "fileConfig", lambda *args, **kw: None)
-    app = create_app(
-        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/fresh.sqlite3"}
-    )
+    if request.param == "sqlite":
+        uri = f"sqlite:///{tmp_path}/fresh.sqlite3"
+    else:
+        uri = testdb.database_uri(tmp_path, "fresh")
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": uri})
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -57,6 +66,22 @@ def test_migrations_match_the_models(fresh_app):
     assert result.exit_code == 0, result.output
 
 
+def test_upgrade_from_empty_matches_the_models_and_downgrades_to_base(fresh_app):
+    runner = fresh_app.test_cli_runner()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["db", "downgrade", "base"])
+    assert result.exit_code == 0, result.output
+    assert tables(fresh_app) <= {"alembic_version"}
+    # And up again: the downgrades left nothing behind that gets in the way
+    # (a PostgreSQL sequence, index or constraint name).
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["db", "check"]).exit_code == 0
+
+
 def test_db_check_notices_a_difference(fresh_app):
     # The check above is only worth something if it can fail.
     runner = fresh_app.test_cli_runner()
@@ -70,20 +95,24 @@ def test_upgrade_numbers_existing_messages_per_room(fresh_app):
     runner = fresh_app.test_cli_runner()
     result = runner.invoke(args=["db", "upgrade", "f75b9f4d958d"])  # the first schema
     assert result.exit_code == 0, result.output
+    # No ids given: on PostgreSQL the rooms' sequence would not know of them,
+    # and the global room init-db adds would take one of theirs.
     with fresh_app.app_context(), db.engine.begin() as connection:
         connection.execute(
             sa.text(
-                "INSERT INTO rooms (id, name, name_key, is_private, created_at)"
-                " VALUES (1, 'A', 'a', 0, 0), (2, 'B', 'b', 0, 0), (3, 'C', 'c', 0, 0)"
+                "INSERT INTO rooms (name, name_key, is_private, created_at)"
+                " VALUES ('A', 'a', FALSE, 0), ('B', 'b', FALSE, 0),"
+                " ('C', 'c', FALSE, 0)"
             )
         )
-        for room_id in (1, 2, 1, 1, 2):
+        ids = dict(connection.execute(sa.text("SELECT name, id FROM rooms")).all())
+        for name in "ABAAB":
             connection.execute(
                 sa.text(
                     "INSERT INTO messages (room_id, kind, username, text, created_at)"
                     " VALUES (:room, 'text', 'Asha', 'hi', 0)"
                 ),
-                {"room": room_id},
+                {"room": ids[name]},
             )
     assert runner.invoke(args=["init-db"]).exit_code == 0
     with fresh_app.app_context(), db.engine.connect() as connection:
@@ -93,7 +122,8 @@ def test_upgrade_numbers_existing_messages_per_room(fresh_app):
         last = connection.execute(
             sa.text("SELECT name, last_seq FROM rooms ORDER BY id")
         ).all()
-    assert [tuple(row) for row in seqs] == [(1, 1), (2, 1), (1, 2), (1, 3), (2, 2)]
+    a, b = ids["A"], ids["B"]
+    assert [tuple(row) for row in seqs] == [(a, 1), (b, 1), (a, 2), (a, 3), (b, 2)]
     assert [tuple(row) for row in last][:3] == [("A", 3), ("B", 2), ("C", 0)]
 
 
@@ -113,8 +143,8 @@ def test_upgrade_makes_creators_owners_and_private_rooms_nameless(fresh_app):
             sa.text(
                 "INSERT INTO rooms (id, name, name_key, is_private, last_seq,"
                 " created_by_id, created_at) VALUES"
-                " (1, 'Open', 'open', 0, 0, NULL, 0),"
-                " (2, 'Staff', 'staff', 1, 1, 7, 0)"
+                " (1, 'Open', 'open', FALSE, 0, NULL, 0),"
+                " (2, 'Staff', 'staff', TRUE, 1, 7, 0)"
             )
         )
         connection.execute(
@@ -146,4 +176,4 @@ def test_upgrade_makes_creators_owners_and_private_rooms_nameless(fresh_app):
         back = connection.execute(
             sa.text("SELECT id, is_private, name_key FROM rooms ORDER BY id")
         ).all()
-    assert [tuple(r) for r in back] == [(1, 0, "open"), (2, 1, "private-2")]
+    assert [tuple(r) for r in back] == [(1, False, "open"), (2, True, "private-2")]

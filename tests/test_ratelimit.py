@@ -13,6 +13,7 @@ from baithak.extensions import db, socketio
 from baithak.models import Message, Room
 from baithak.services.ratelimit import ACTIONS, setting_names
 
+from . import testdb
 from .conftest import ChatSocket, new_app
 
 
@@ -184,7 +185,7 @@ def test_limits_are_configurable_and_can_be_switched_off(tmp_path, clock):
     app = create_app(
         "testing",
         {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.sqlite3",
+            "SQLALCHEMY_DATABASE_URI": testdb.database_uri(tmp_path, "t"),
             **DEFAULT_LIMITS,
             "BAITHAK_RATELIMIT_SEND": "2/second",
             "BAITHAK_RATELIMIT_SEND_IP": "",

@@ -12,10 +12,13 @@ import threading
 import time
 
 import pytest
+import requests
 import socketio
+import sqlalchemy as sa
 
 from baithak.config import DEFAULT_LIMITS
 
+from . import testdb
 from .live_server import free_port, live_server
 from .reliable_client import ReliableClient
 
@@ -329,3 +332,52 @@ def test_logins_do_not_hold_up_the_chat(tmp_path):
         asha.sio.disconnect()
     assert still_hashing, "the logins were over before the messages: no proof"
     assert max(delays) < FLOOD_DELAY_BOUND_S, delays
+
+
+@pytest.mark.skipif(
+    not testdb.on_postgres(),
+    reason="PostgreSQL only: SQLite has no row locks for another process to hold",
+)
+def test_a_message_waiting_for_a_locked_room_holds_up_nothing_else(tmp_path):
+    """Another server process (here: the test) holds room Busy's row locked
+    for a while, as its message writer does while it stores a batch there.
+    Asha's message to Busy waits for it; meanwhile the server goes on
+    answering everything that needs no writing: Bela's history, pages."""
+    with live_server(tmp_path) as server:
+        asha = Watcher(server.url, "Asha", "Busy")
+        bela = Watcher(server.url, "Bela", "Calm")
+        engine = sa.create_engine(server.database_uri, poolclass=sa.NullPool)
+        locked, release = threading.Event(), threading.Event()
+
+        def other_process() -> None:
+            with engine.begin() as connection:
+                connection.execute(
+                    sa.text("SELECT id FROM rooms WHERE name = 'Busy' FOR UPDATE")
+                )
+                locked.set()
+                release.wait(10)
+
+        holder = threading.Thread(target=other_process)
+        holder.start()
+        assert locked.wait(10)
+        asha.sio.emit("sendMessage", "held up")  # waits for the lock
+        time.sleep(0.3)
+        delays = []
+        for _ in range(3):
+            start = time.monotonic()
+            error, _ = bela.sio.call("loadHistory", {"after": 0}, timeout=10)
+            page = requests.get(server.url + "/", timeout=10)
+            delays.append(time.monotonic() - start)
+            assert error is None and page.status_code == 200
+        held_up = "held up" not in asha.arrived
+        release.set()
+        holder.join(10)
+        deadline = time.monotonic() + 10
+        while "held up" not in asha.arrived and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for person in (asha, bela):
+            person.sio.disconnect()
+        engine.dispose()
+    assert max(delays) < FLOOD_DELAY_BOUND_S, delays
+    assert held_up, "Asha's message did not wait for the lock: no proof"
+    assert "held up" in asha.arrived

@@ -17,6 +17,7 @@ from baithak import _instance_secret, create_app
 from baithak.extensions import db
 from baithak.security import CSP, weak_secret_reason
 
+from . import testdb
 from .conftest import PASSWORD
 from .test_auth import csrf_token
 
@@ -27,23 +28,30 @@ STRONG_KEY = "t3st-0nly-Kq8vZ2mX7pR4wL9yB6nD1cF5hJ0sG3aE"
 
 @pytest.fixture
 def production(tmp_path):
-    """Return a factory: the production app with `overrides`, schema created."""
+    """Return a factory: the production app with `overrides`, schema created;
+    each one's engine is disposed of at the end (a PostgreSQL connection left
+    to the garbage collector warns)."""
+    made = []
 
     def make(**overrides):
         app = create_app(
             "production",
             {
                 "SECRET_KEY": STRONG_KEY,
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/prod.sqlite3",
+                "SQLALCHEMY_DATABASE_URI": testdb.database_uri(tmp_path, "prod"),
                 "SOCKETIO_ASYNC_MODE": "threading",
                 **overrides,
             },
         )
         with app.app_context():
             db.create_all()
+        made.append(app)
         return app
 
-    return make
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def csp_directives(response) -> dict[str, str]:

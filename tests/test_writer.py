@@ -1,13 +1,14 @@
 """Group commit: messages sent at once share a transaction, keep their order
 and seqs, and each gets exactly its own result or error."""
 
+import contextlib
 import threading
 
 import pytest
 import sqlalchemy as sa
 
 from baithak.extensions import db
-from baithak.models import Message
+from baithak.models import Message, Room
 from baithak.services import writer
 from baithak.services.rooms import ensure_global_room
 from baithak.services.writer import Draft, MessageWriter
@@ -225,3 +226,50 @@ def test_a_sender_holds_no_database_connection_while_it_waits(
         sock.emit("sendMessage", {"text": "hi", "clientId": "pool-check-01"})[0] is None
     )
     assert held == [False]
+
+
+def test_two_processes_writing_to_the_same_rooms_never_deadlock(app, monkeypatch):
+    """Two processes' batches for rooms A and B, in opposite orders: each
+    batch locks its rooms' rows (the next seq) in room id order, so one
+    waits for the other instead of each holding the room the other needs
+    (PostgreSQL would abort one of them: their senders would get an error)."""
+    with app.app_context():
+        rooms = [Room(name=name, name_key=name.lower()) for name in ("A", "B")]
+        db.session.add_all(rooms)
+        db.session.commit()
+        a, b = (room.id for room in rooms)
+        engine = db.engine
+    both_in = threading.Barrier(2, timeout=0.5)
+    real = writer._insert
+
+    def insert(conn, draft):
+        message = real(conn, draft)
+        if draft.text == "first":  # each batch's first: then meet the other
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_in.wait()
+        return message
+
+    monkeypatch.setattr(writer, "_insert", insert)
+    errors = []
+
+    def write(first: int, second: int) -> None:
+        batch = [
+            writer._Job(Draft(first, "text", "P", "first")),
+            writer._Job(Draft(second, "text", "P", "second")),
+        ]
+        try:
+            MessageWriter(engine)._write(batch)
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=rooms) for rooms in ((a, b), (b, a))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert errors == []
+    with app.app_context():
+        seqs = db.session.execute(
+            sa.select(Message.room_id, Message.seq).order_by(Message.room_id)
+        ).all()
+    assert sorted(map(tuple, seqs)) == [(a, 1), (a, 2), (b, 1), (b, 2)]

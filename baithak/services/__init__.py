@@ -12,14 +12,20 @@ from ..extensions import db
 
 T = TypeVar("T")
 
+# The largest id a row can have. Ids are INTEGER columns: 64-bit on SQLite,
+# 32-bit on PostgreSQL, where comparing one with a larger number is an error
+# ("integer out of range"), not a miss. Ids from clients are checked against
+# this, so both databases answer alike.
+MAX_ID = 2**31 - 1
+
 
 def by_id(model: type[T], raw_id: object) -> T | None:
     """Return the `model` row whose primary key is `raw_id`, or None when
     there is none or `raw_id` is not an id at all: ids come from clients, so
-    anything but an int in SQLite's 64-bit range (not a bool) finds nothing."""
+    anything but an int from 1 to MAX_ID (not a bool) finds nothing."""
     if isinstance(raw_id, bool) or not isinstance(raw_id, int):
         return None
-    if not 0 < raw_id < 2**63:
+    if not 0 < raw_id <= MAX_ID:
         return None
     return db.session.get(model, raw_id)
 

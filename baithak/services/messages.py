@@ -11,7 +11,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import Message, Reaction, Room, now_ms
-from . import ServiceError, by_id
+from . import MAX_ID, ServiceError, by_id
 from .names import SYSTEM_NAME
 from .profanity import PROFANITY, contains_profanity
 
@@ -156,14 +156,15 @@ def history(
     notices never push the conversation out of view. `after`: the
     BAITHAK_HISTORY_PAGE messages of any kind just newer than that id (more =
     newer ones remain), for catching up after a reconnect.
+    Anchors beyond services.MAX_ID lie beyond every message.
     """
     limit = current_app.config["BAITHAK_HISTORY_PAGE"]
     stmt = sa.select(*Message.__table__.c).where(Message.room_id == room_id)
     if after is not None:
-        stmt = stmt.where(Message.id > after).order_by(Message.id)
+        stmt = stmt.where(Message.id > min(after, MAX_ID)).order_by(Message.id)
         rows = db.session.execute(stmt.limit(limit + 1)).all()
         return rows[:limit], len(rows) > limit
-    if before is not None:
+    if before is not None and before <= MAX_ID:  # larger: every one is older
         stmt = stmt.where(Message.id < before)
     newest_first = stmt.order_by(Message.id.desc())
     said = newest_first.where(Message.kind != "system").with_only_columns(Message.id)

@@ -15,6 +15,10 @@ _IGNORABLE = re.compile(
 )
 
 
+# The same character class as a PostgreSQL regular expression (services.search).
+IGNORABLE_PATTERN = _IGNORABLE.pattern
+
+
 def without_ignorables(text: str) -> str:
     """Return `text` with every default-ignorable (invisible) character removed."""
     return _IGNORABLE.sub("", text)

@@ -153,7 +153,12 @@ class MessageWriter:
         before, or earlier in this batch) is answered with the first."""
         created: dict[tuple[int, str], Message] = {}
         with self._engine.begin() as conn:
-            for job in batch:
+            # Each insert locks its room's row (NEXT_SEQ) until the commit:
+            # taken in room id order, so that two processes' batches for the
+            # same rooms wait for each other, never each for a room the other
+            # holds (a deadlock: PostgreSQL would abort one). Stable: a room's
+            # messages keep the order they came in.
+            for job in sorted(batch, key=lambda job: job.draft.room_id):
                 d = job.draft
                 key = (d.room_id, d.client_id) if d.client_id else None
                 if key is not None:

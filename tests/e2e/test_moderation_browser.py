@@ -208,8 +208,7 @@ def private_room(server, owner_username: str, name: str) -> str:  # type: ignore
     from baithak.services.ratelimit import Who
     from baithak.services.rooms import create_room
 
-    database = server.log_path.parent / "baithak.sqlite3"
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": server.database_uri})
     with app.app_context():
         owner = db.session.execute(
             sa.select(User).where(User.username == owner_username)
