@@ -1,0 +1,54 @@
+"""Hostile tests of several Baithak processes sharing Redis and PostgreSQL
+(the fixtures of tests/test_scaleout.py: real gunicorn + eventlet processes).
+
+Each test here failed when it was written: it shows a bug, not a guarantee.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import requests
+
+from .test_scaleout import cluster, people_in  # noqa: F401  (the fixture)
+
+# Enough attempts that the race is won at least once (seen: 2 to 4 in 40).
+ATTEMPTS = 120
+
+
+def polling_session(url: str) -> str:
+    """Open an Engine.IO long-polling session and connect it to the default
+    namespace; return the URL its packets go to."""
+    opened = requests.get(f"{url}/socket.io/?EIO=4&transport=polling", timeout=10)
+    sid = json.loads(opened.text[1:])["sid"]
+    session = f"{url}/socket.io/?EIO=4&transport=polling&sid={sid}"
+    requests.post(session, data="40", timeout=10)
+    requests.get(session, timeout=10)  # the namespace's connect packet
+    return session
+
+
+def join_and_close_at_once(url: str, name: str, room: str) -> None:
+    """POST a join and, at the same moment, an Engine.IO close (a second
+    POST, as a hostile client may): the close's disconnect handler runs
+    while the join waits on the database or Redis."""
+    session = polling_session(url)
+    join = f'421["join",{{"username":"{name}","room":"{room}"}}]'
+    sender = threading.Thread(
+        target=lambda: requests.post(session, data=join, timeout=10)
+    )
+    sender.start()
+    requests.post(session, data="1", timeout=10)
+    sender.join()
+
+
+def test_a_join_racing_its_own_disconnect_leaves_no_ghost(cluster):  # noqa: F811
+    a, b = cluster.servers[:2]
+    watcher = cluster.person(b, "Watcher", "Hostile 1")
+    for i in range(ATTEMPTS):
+        join_and_close_at_once(a.url, f"Ghost{i}", "Hostile 1")
+    time.sleep(2)  # any "has left!" and roomData still travelling
+    # Every one of those connections is closed: none may stay listed (the
+    # process is alive and heartbeating, so nothing would ever reap it).
+    people_in(watcher, "Hostile 1", ["Watcher"], timeout=10)
