@@ -10,9 +10,16 @@ import json
 import threading
 import time
 
+import pytest
 import requests
 
+from baithak.services.presence import Member
+from baithak.services.redis_presence import RedisPresence
+
+from .services import REDIS_URL, redis_client, redis_prefix
 from .test_scaleout import cluster, people_in  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.server
 
 # Enough attempts that the race is won at least once (seen: 2 to 4 in 40).
 ATTEMPTS = 120
@@ -52,3 +59,36 @@ def test_a_join_racing_its_own_disconnect_leaves_no_ghost(cluster):  # noqa: F81
     # Every one of those connections is closed: none may stay listed (the
     # process is alive and heartbeating, so nothing would ever reap it).
     people_in(watcher, "Hostile 1", ["Watcher"], timeout=10)
+
+
+def reap_seconds(prefix: str, people: int) -> float:
+    """Seconds one live process's reap_dead takes to clear a dead process
+    that had `people` guests in one room."""
+    dead = RedisPresence(REDIS_URL, prefix, expire_s=20)
+    live = RedisPresence(REDIS_URL, prefix, expire_s=20)
+    dead.heartbeat()
+    live.heartbeat()
+    for i in range(people):
+        dead.add(Member(f"sid-{i:05d}", 1, f"Guest {i}", None))
+    # Its last heartbeat long ago: it died.
+    redis_client().zadd(f"{prefix}:presence:procs", {dead.process_id: 0})
+    started = time.monotonic()
+    departed = live.reap_dead()
+    took = time.monotonic() - started
+    assert len(departed) == people
+    return took
+
+
+def test_reaping_a_dead_process_takes_time_in_proportion_to_its_people():
+    # One Lua script clears the dead process; for each of its connections
+    # `unlink` reads (and JSON-decodes) the whole room that is left, so a
+    # room of N takes N*N/2 decodes while Redis serves nobody else. Measured:
+    # 500 people 0.4 s, 1,000 1.2 s, 2,000 4.0 s, 3,000 over 10 s (other
+    # clients got "BUSY Redis is busy running a script" meanwhile, and the
+    # reaper's own call timed out after 5 s, so its "has left!" and roomData
+    # were never sent). Four times the people should take about four times
+    # as long, not sixteen.
+    with redis_prefix() as small, redis_prefix() as large:
+        few = reap_seconds(small, 300)
+        many = reap_seconds(large, 1200)
+    assert many < 8 * max(few, 0.01), (few, many)
