@@ -10,14 +10,22 @@ import json
 import threading
 import time
 
+import psycopg
 import pytest
 import requests
 
 from baithak.services.presence import Member
 from baithak.services.redis_presence import RedisPresence
 
+from .live_server import Person
 from .services import REDIS_URL, redis_client, redis_prefix
-from .test_scaleout import cluster, people_in  # noqa: F401  (the fixture)
+from .test_scaleout import (  # noqa: F401  (cluster: the fixture)
+    Cluster,
+    cluster,
+    cookie_header,
+    csrf_token,
+    people_in,
+)
 
 pytestmark = pytest.mark.server
 
@@ -92,3 +100,51 @@ def test_reaping_a_dead_process_takes_time_in_proportion_to_its_people():
         few = reap_seconds(small, 300)
         many = reap_seconds(large, 1200)
     assert many < 8 * max(few, 0.01), (few, many)
+
+
+def test_a_rename_racing_a_join_on_another_process_renames_every_tab(cluster):  # noqa: F811
+    a, b = cluster.servers[:2]
+    http = cluster.account(a, "renamer")
+    tab = Person(b.url, headers=cookie_header(http))
+    cluster.people.append(tab)
+    stale = []
+    try:
+        for i in range(8):
+            new_name = f"Renamer {i}"
+            page = http.get(f"{a.url}/profile", timeout=10).text
+            ready = threading.Barrier(2)
+
+            def join(i: int = i, ready: threading.Barrier = ready) -> None:
+                ready.wait()
+                tab.sio.call("join", {"room": f"Hostile rename {i}"})
+
+            joiner = threading.Thread(target=join)
+            joiner.start()
+            ready.wait()
+            http.post(f"{a.url}/profile", timeout=10, allow_redirects=False, data={
+                "csrf_token": csrf_token(page), "display_name": new_name,
+                "status_emoji": "", "status_text": "", "bio": ""})  # fmt: skip
+            joiner.join()
+            time.sleep(0.3)
+            error, _ = tab.sio.call(
+                "sendMessage", {"text": f"who am I {i}", "clientId": f"rename-{i:04d}"}
+            )
+            assert error is None, error
+            if sent_name(cluster, f"who am I {i}") != new_name:
+                stale.append((new_name, sent_name(cluster, f"who am I {i}")))
+    finally:
+        tab.sio.disconnect()
+    # The account is called new_name everywhere once the rename is saved: a
+    # tab whose join read the old name just before must not keep it (its
+    # messages would carry a name the account no longer has, and someone
+    # else may take).
+    assert stale == []
+
+
+def sent_name(cluster: Cluster, text: str) -> str:  # noqa: F811
+    """The username stored with the message of this text."""
+    with psycopg.connect(cluster.database_url.replace("+psycopg", "")) as conn:
+        row = conn.execute(
+            "SELECT username FROM messages WHERE text = %s", (text,)
+        ).fetchone()
+    return row[0]
