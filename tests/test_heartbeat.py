@@ -102,3 +102,28 @@ def test_registering_and_logging_in_work_while_the_limits_redis_is_away(tmp_path
         assert auth.register().status_code == 302  # not a 500
         auth.logout()
         assert auth.login().status_code == 302
+
+
+def test_a_join_whose_connection_closed_meanwhile_leaves_no_ghost(
+    app, connect, monkeypatch
+):
+    """The close of a connection can be handled while its join waits for the
+    database or Redis: that join must take itself out again, or the name
+    stays taken by nobody (tests/test_scaleout_hostile.py does it for real)."""
+    watcher = connect()
+    watcher.join("Watcher")
+    sock = connect()
+    presence = app.extensions["baithak.presence"]
+    real_add = presence.add
+
+    def add_after_the_close(member):
+        socketio.server.manager.pre_disconnect(member.sid, "/")  # it arrived
+        return real_add(member)
+
+    monkeypatch.setattr(presence, "add", add_after_the_close)
+    error, data = sock.emit("join", {"username": "Ghost", "room": "Global"})
+    monkeypatch.undo()
+    assert data == {"code": "not_joined"}
+    assert [m.name for m in presence.people(1)] == ["Watcher"]
+    error, _ = connect().emit("join", {"username": "Ghost", "room": "Global"})
+    assert error is None  # the name is free

@@ -176,6 +176,16 @@ def join(
     status_before = presence.account_status(user.id) if user else None
     move = presence.add(member)
     previous, previous_gone = move.previous, move.previous_gone
+    if not socketio.server.manager.is_connected(sid, "/"):
+        # Closed while this join waited (for the database, for Redis): its
+        # disconnect found nothing to take out, so this join takes itself out,
+        # or the name would stay taken by nobody (found by a hostile test).
+        presence.remove(sid)
+        if previous is not None:  # moved out of its room by this join
+            left = _stage_left(previous, previous_gone)
+            db.session.commit()
+            _emit_left(previous, left)
+        raise ServiceError(NOT_JOINED, "not_joined")
     # Same room under another name: the sid stays in the Socket.IO room.
     stays = previous is not None and previous.room_id == room.id
     # In the room before history is read: a message stored meanwhile is in the
@@ -188,6 +198,16 @@ def join(
         # Checked again now the connection is in: a ban (or the room's
         # deletion) that came while this join waited must not be undone.
         access.check_entry(room, user, name, via_code)
+        if previous is not None and previous.room_id != room.id:
+            # Both rooms' rows are written (the notices' seq): locked in id
+            # order, so two people crossing between them never deadlock
+            # (PostgreSQL; SQLite has one writer and ignores FOR UPDATE).
+            db.session.execute(
+                sa.select(Room.id)
+                .where(Room.id.in_([previous.room_id, room.id]))
+                .order_by(Room.id)
+                .with_for_update()
+            )
         left = _stage_left(previous, previous_gone) if previous else None
         role, new_member = access.admit(room, user)
         joined = msgs.add_system(room.id, f"{name} has joined!") if move.first else None
@@ -358,8 +378,6 @@ def history_page(
             and not isinstance(anchor, bool)
             and anchor >= (1 if direction == "before" else 0)
         ):
-            # Ids fit SQLite's 64-bit INTEGER; larger anchors mean "beyond all".
-            anchor = min(anchor, 2**63 - 1)
             return msgs.history(member.room_id, **{direction: anchor})
     raise ServiceError(
         "History needs {before: <message id>} or {after: <message id>}.",
