@@ -167,9 +167,20 @@ class ReliableClient:
             self.joins += 1
             self._gap = had  # back after a drop: fetch what was said meanwhile
 
+    def _contiguous_id(self) -> int:
+        """The id of the last message before which nothing is missing since
+        the first one seen (every seq from there), as the browser fetches
+        from after a gap or a re-join: 0 if none seen."""
+        last, seq = 0, None
+        for message in sorted(self.history.values(), key=lambda m: m["seq"]):
+            if seq is not None and message["seq"] != seq + 1:
+                break
+            last, seq = message["id"], message["seq"]
+        return last
+
     def _fetch_newer(self) -> None:
         with self._lock:
-            after = max(self.history, default=0)
+            after = self._contiguous_id()
         error, data = self._call("loadHistory", {"after": after})
         if error is not None:
             time.sleep(0.2)

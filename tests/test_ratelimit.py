@@ -14,7 +14,7 @@ from baithak.models import Message, Room
 from baithak.services.ratelimit import ACTIONS, setting_names
 
 from . import testdb
-from .conftest import ChatSocket, new_app
+from .conftest import AuthActions, ChatSocket, new_app
 
 
 class Clock:
@@ -248,3 +248,13 @@ def test_an_address_may_hold_only_so_many_connections(tmp_path):
 def test_every_action_has_both_limits_configured():
     for action in ACTIONS:
         assert set(setting_names(action)) <= set(DEFAULT_LIMITS), action
+
+
+def test_the_room_list_is_limited_like_moderation(limited_app):
+    http = limited_app.test_client()
+    assert AuthActions(http).register("asha", "Asha").status_code == 302
+    sock = ChatSocket(socketio.test_client(limited_app, flask_test_client=http))
+    answers = [sock.emit("myRooms") for _ in range(6)]  # the burst: 5/second
+    assert [error for error, _ in answers[:5]] == [None] * 5
+    error, data = answers[5]
+    assert data["code"] == "rate_limited" and data["retryAfter"] >= 1

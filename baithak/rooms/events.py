@@ -40,7 +40,7 @@ from ..extensions import db, socketio
 from ..models import User
 from ..services import ServiceError, activity, chat, sending, unread, wire
 from ..services.ratelimit import Who
-from ..services.rooms import my_rooms, open_direct, room_title
+from ..services.rooms import my_rooms_for, open_direct, room_title
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,7 @@ def on_join(payload: Any = None) -> dict[str, Any]:
 @acked
 def on_my_rooms(_payload: Any = None) -> dict[str, Any]:
     """An account asks for the rooms it is a member of (a guest gets none)."""
-    user = current_account()
-    return {"rooms": [r.to_payload() for r in my_rooms(user)] if user else []}
+    return {"rooms": my_rooms_for(request.sid, current_account(), request.remote_addr)}
 
 
 @socketio.on("openDirect")

@@ -249,6 +249,15 @@ def my_rooms(user: User) -> list[MyRoom]:
     return mine
 
 
+def my_rooms_for(sid: str, user: User | None, ip: str | None) -> list[dict]:
+    """The `myRooms` event: the account's rooms as payloads (MyRoom.to_payload;
+    a guest has none). Raises ServiceError("rate_limited"): it counts against
+    the "moderate" limit, as it costs queries (and, with several processes,
+    Redis work) like a moderation event."""
+    ratelimit.hit("moderate", Who(sid, user.id if user else None, ip))
+    return [r.to_payload() for r in my_rooms(user)] if user else []
+
+
 def ensure_global_room() -> Room:
     """Return the always-present global room, creating it on first use."""
     return get_or_create_room(current_app.config["BAITHAK_GLOBAL_ROOM"])
