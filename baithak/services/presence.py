@@ -145,7 +145,7 @@ class MemoryPresence:
         """See Presence.add."""
         with self._lock:
             same = self._same_name(member.room_id, member.key, member.sid)
-            if _conflict(same, member.user_id):
+            if conflict(same, member.user_id):
                 raise ServiceError("Username is in use!", "name_in_use")
             previous, previous_gone = self._remove(member.sid)
             self._rooms.setdefault(member.room_id, {})[member.sid] = member
@@ -157,7 +157,7 @@ class MemoryPresence:
     def name_taken(self, room_id: int, name: str, user_id: int | None) -> bool:
         """See Presence.name_taken."""
         with self._lock:
-            return _conflict(self._same_name(room_id, fold(name), None), user_id)
+            return conflict(self._same_name(room_id, fold(name), None), user_id)
 
     def _same_name(self, room_id: int, key: str, sid: str | None) -> list[Member]:
         room = self._rooms.get(room_id, {})
@@ -193,14 +193,11 @@ class MemoryPresence:
     def members(self, room_id: int) -> list[Member]:
         """See Presence.members."""
         with self._lock:
-            return sorted(self._rooms.get(room_id, {}).values(), key=_join_order)
+            return sorted(self._rooms.get(room_id, {}).values(), key=join_order)
 
     def people(self, room_id: int) -> list[Member]:
         """See Presence.people."""
-        first: dict[str, Member] = {}
-        for member in self.members(room_id):
-            first.setdefault(member.key, member)
-        return list(first.values())
+        return one_per_person(self.members(room_id))
 
     def counts(self) -> dict[int, int]:
         """See Presence.counts."""
@@ -262,7 +259,7 @@ class MemoryPresence:
         with self._lock:
             mine = [self._by_sid[s] for s in self._by_user.get(user_id, ())]
             for m in mine:
-                if _conflict(self._same_name(m.room_id, fold(name), m.sid), user_id):
+                if conflict(self._same_name(m.room_id, fold(name), m.sid), user_id):
                     raise ServiceError("Username is in use!", "name_in_use")
             for old in mine:
                 new = Member(old.sid, old.room_id, name, user_id, old.joined_at)
@@ -295,12 +292,20 @@ class MemoryPresence:
             return set(user_ids) & set(self._accounts.values())
 
 
-def _conflict(same_name: list[Member], user_id: int | None) -> bool:
+def one_per_person(members: list[Member]) -> list[Member]:
+    """Return each person's first connection of `members` (in their order)."""
+    first: dict[str, Member] = {}
+    for member in members:
+        first.setdefault(member.key, member)
+    return list(first.values())
+
+
+def conflict(same_name: list[Member], user_id: int | None) -> bool:
     """The rule: a name is one person's; only the same account may add a tab."""
     return any(m.user_id is None or m.user_id != user_id for m in same_name)
 
 
-def _join_order(member: Member) -> tuple[int, str]:
+def join_order(member: Member) -> tuple[int, str]:
     return member.joined_at, member.sid
 
 

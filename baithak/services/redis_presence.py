@@ -47,7 +47,7 @@ import redis
 
 from . import ServiceError
 from .names import fold
-from .presence import AWAY, ONLINE, Member, Move
+from .presence import AWAY, ONLINE, Member, Move, conflict, join_order, one_per_person
 
 # Shared by every script: the rules of services.presence, in Lua.
 _PRELUDE = """
@@ -57,7 +57,7 @@ local function person_key(m)
   return P .. 'person:g:' .. m.room .. ':' .. m.key
 end
 -- True if someone else in the room holds `key` and `uid` may not share it
--- (presence._conflict); and how many other connections hold it. O(1): the
+-- (presence.conflict); and how many other connections hold it. O(1): the
 -- room's counts per key and each key's holder ('' for a guest) are kept.
 local function conflict(room, key, sid, uid)
   local n = tonumber(redis.call('HGET', P .. 'keys:' .. room, key) or '0')
@@ -366,10 +366,7 @@ class RedisPresence:
     def name_taken(self, room_id: int, name: str, user_id: int | None) -> bool:
         """See Presence.name_taken."""
         key = fold(name)
-        return any(
-            m.key == key and (m.user_id is None or m.user_id != user_id)
-            for m in self._room(room_id)
-        )
+        return conflict([m for m in self._room(room_id) if m.key == key], user_id)
 
     def get(self, sid: str) -> Member | None:
         """See Presence.get."""
@@ -377,14 +374,11 @@ class RedisPresence:
 
     def members(self, room_id: int) -> list[Member]:
         """See Presence.members."""
-        return sorted(self._room(room_id), key=lambda m: (m.joined_at, m.sid))
+        return sorted(self._room(room_id), key=join_order)
 
     def people(self, room_id: int) -> list[Member]:
         """See Presence.people."""
-        first: dict[str, Member] = {}
-        for member in self.members(room_id):
-            first.setdefault(member.key, member)
-        return list(first.values())
+        return one_per_person(self.members(room_id))
 
     def counts(self) -> dict[int, int]:
         """See Presence.counts."""
