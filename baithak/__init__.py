@@ -15,8 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import security, socketguard, socketjson
 from .config import CONFIGS
 from .extensions import csrf, db, login_manager, migrate, socketio
-from .services import connections, ratelimit, writer
-from .services.presence import MemoryPresence
+from .services import connections, heartbeat, presence, ratelimit, writer
 from .transport import NoWebsocketDeflate, coalesce_websocket_writes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +50,8 @@ def create_app(
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
-    app.extensions["baithak.presence"] = MemoryPresence()
+    presence.init_app(app)
+    app.before_request(lambda: heartbeat.start(app))
     ratelimit.init_app(app)
     writer.init_app(app)
     connections.init_app(app)

@@ -97,7 +97,11 @@ def stop(app: Flask, timeout: float = DRAIN_TIMEOUT_S) -> None:
     `timeout` seconds to finish (their writes committed, their acks sent)."""
     state = _state(app)
     state.begin_stop()
-    socketio.emit("shutdown", {"text": STOPPING}, namespace="/")
+    # This process's clients only: with a message queue a plain emit would
+    # reach every process's.
+    socketio.server.emit(
+        "shutdown", {"text": STOPPING}, namespace="/", ignore_queue=True
+    )
     deadline = time.monotonic() + timeout
     while state.busy and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -132,6 +136,8 @@ def install(worker: Any) -> None:
     """
     import eventlet  # only under gunicorn's eventlet worker
 
+    from .services import heartbeat
+
     app = worker.wsgi
     signalled: list[int] = []
 
@@ -142,6 +148,7 @@ def install(worker: Any) -> None:
             stop(app)
             time.sleep(max(0.0, LISTENER_CLOSE_S - (time.monotonic() - started)))
             disconnect_all()
+            heartbeat.retire(app)
             time.sleep(CLOSE_FLUSH_S)
         finally:
             logging.shutdown()

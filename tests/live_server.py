@@ -8,11 +8,14 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import socketio
 
 from baithak.config import DEFAULT_LIMITS
 
@@ -128,3 +131,37 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # a worker may outlive its master
     process.wait()
+
+
+class Person:
+    """A python-socketio client that records what it receives."""
+
+    def __init__(self, url: str) -> None:
+        self.events: list[tuple[str, dict]] = []
+        self.changed = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        for name in ("message", "locationMessage", "roomData"):
+            self.sio.on(name, self._recorder(name))
+        self.sio.connect(url, transports=["websocket"], wait_timeout=10)
+        assert self.sio.transport() == "websocket"
+
+    def _recorder(self, name: str):
+        def record(data: dict) -> None:
+            with self.changed:
+                self.events.append((name, data))
+                self.changed.notify_all()
+
+        return record
+
+    def wait_for(self, predicate, timeout: float = 5.0):
+        """Return the first recorded (event, data) matching predicate; wait for it."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                for event in self.events:
+                    if predicate(*event):
+                        return event
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"not received; got {self.events}")
+                self.changed.wait(remaining)

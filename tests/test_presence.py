@@ -1,9 +1,13 @@
-"""MemoryPresence: who is online in which room, under which name."""
+"""Presence: who is online in which room, under which name; the same rules
+for MemoryPresence (one process) and RedisPresence (several)."""
 
 import pytest
 
 from baithak.services import ServiceError
 from baithak.services.presence import Member, MemoryPresence, Move
+from baithak.services.redis_presence import RedisPresence
+
+from .services import REDIS_URL, redis_prefix
 
 GLOBAL, PHYSICS = 1, 2
 
@@ -13,10 +17,14 @@ def member(sid, name, room_id=GLOBAL, user_id=None, joined_at=0) -> Member:
     return Member(sid, room_id, name, user_id, joined_at)
 
 
-@pytest.fixture
-def presence():
-    """An empty presence store."""
-    return MemoryPresence()
+@pytest.fixture(params=["memory", "redis"])
+def presence(request):
+    """An empty presence store of each kind."""
+    if request.param == "memory":
+        yield MemoryPresence()
+        return
+    with redis_prefix() as prefix:
+        yield RedisPresence(REDIS_URL, prefix, expire_s=20)
 
 
 def names(presence, room_id=GLOBAL) -> list[str]:
@@ -228,3 +236,111 @@ def test_rename_moves_every_tab_and_refuses_a_name_in_use(presence):
     assert names(presence) == ["Alicia"]
     assert presence.get("s2").name == "Alicia"
     assert presence.get("s1").joined_at == 1
+
+
+def test_account_connections_are_counted_until_the_last_closes(presence):
+    presence.connect("s1", 7)
+    presence.connect("s2", 7)
+    presence.connect("s3", 8)
+    assert presence.connected_accounts([7, 8, 9]) == {7, 8}
+    presence.disconnect("s1")
+    assert presence.connected_accounts([7, 8]) == {7, 8}
+    presence.disconnect("s2")
+    presence.disconnect("never-connected")
+    assert presence.connected_accounts([7, 8]) == {8}
+    assert presence.connected_accounts([]) == set()
+
+
+def test_names_in_any_script_keep_their_rules(presence):
+    presence.add(member("s1", "अनन्या 🌸"))
+    assert presence.get("s1").name == "अनन्या 🌸"
+    with pytest.raises(ServiceError):
+        presence.add(member("s2", "अनन्या 🌸"))
+    presence.add(member("s3", "ÉCOLE", user_id=3))
+    assert presence.name_taken(GLOBAL, "école", None)
+    assert presence.rename(3, "Zoë") == [GLOBAL]
+    assert names(presence) == ["अनन्या 🌸", "Zoë"]
+
+
+# --- several processes (RedisPresence only) -------------------------------
+
+
+@pytest.fixture
+def processes():
+    """Two RedisPresence stores on one Redis: two server processes, whose
+    heartbeat counts as stale after 0.3 s."""
+    with redis_prefix() as prefix:
+        yield (
+            RedisPresence(REDIS_URL, prefix, expire_s=0.3),
+            RedisPresence(REDIS_URL, prefix, expire_s=0.3),
+        )
+
+
+def test_processes_see_each_others_people(processes):
+    a, b = processes
+    a.add(member("a1", "Asha", joined_at=1))
+    b.add(member("b1", "Bela", joined_at=2))
+    for p in (a, b):
+        assert [m.name for m in p.people(GLOBAL)] == ["Asha", "Bela"]
+        assert p.counts() == {GLOBAL: 2}
+    with pytest.raises(ServiceError):
+        b.add(member("b2", "asha"))
+
+
+def test_a_dead_process_is_reaped_once_and_its_people_leave(processes):
+    import time
+
+    a, b = processes
+    a.add(member("a1", "Asha", user_id=1, joined_at=1))
+    a.add(member("a2", "Asha", user_id=1, joined_at=2))  # a second tab
+    a.add(member("a3", "Guest", PHYSICS, joined_at=3))
+    a.connect("a1", 1)
+    a.set_away("a1", True)
+    a.set_typing("a3", True)
+    b.add(member("b1", "Bela", joined_at=4))
+    b.heartbeat()
+    assert a.reap_dead() == []  # both alive
+    time.sleep(0.4)  # a stops: b's heartbeat goes on
+    b.heartbeat()
+    departed = {m.sid: gone for m, gone in b.reap_dead()}
+    assert set(departed) == {"a1", "a2", "a3"}
+    # Asha's two tabs: only the last one taken out is her leaving the room.
+    assert sorted([departed["a1"], departed["a2"]]) == [False, True]
+    assert departed["a3"] is True
+    assert b.reap_dead() == []  # reaped once
+    assert names(b) == ["Bela"]
+    assert b.people(PHYSICS) == [] and b.counts() == {GLOBAL: 1}
+    assert b.account_status(1) is None and b.connected_accounts([1]) == set()
+    assert b.set_typing("a3", False) is None
+    # a was only stalled: its next heartbeat learns it was declared dead.
+    assert a.heartbeat() is True
+    assert a.heartbeat() is False
+
+
+def test_a_graceful_stop_takes_its_own_people_out(processes):
+    a, b = processes
+    a.add(member("a1", "Asha", joined_at=1))
+    a.add(member("a2", "Chen", PHYSICS, joined_at=2))
+    b.add(member("b1", "Bela", joined_at=3))
+    assert a.retire() == [GLOBAL, PHYSICS]
+    assert names(b) == ["Bela"] and b.counts() == {GLOBAL: 1}
+    b.heartbeat()
+    assert b.reap_dead() == []
+
+
+def test_two_processes_racing_for_one_name_one_wins(processes):
+    from concurrent.futures import ThreadPoolExecutor
+
+    a, b = processes
+
+    def join(i: int) -> bool:
+        try:
+            (a if i % 2 else b).add(member(f"s{i}", "Asha"))
+        except ServiceError:
+            return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        won = list(pool.map(join, range(40)))
+    assert won.count(True) == 1
+    assert names(a) == ["Asha"]

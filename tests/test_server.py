@@ -10,9 +10,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-import socketio
 
-from .live_server import LiveServer, live_server
+from .live_server import LiveServer, Person, live_server
 
 pytestmark = pytest.mark.server
 
@@ -22,40 +21,6 @@ def server(tmp_path, request) -> Iterator[LiveServer]:
     """The running server; a failing test's report carries its log."""
     with live_server(tmp_path, request.param) as running:
         yield running
-
-
-class Person:
-    """A python-socketio client that records what it receives."""
-
-    def __init__(self, url: str) -> None:
-        self.events: list[tuple[str, dict]] = []
-        self.changed = threading.Condition()
-        self.sio = socketio.Client(reconnection=False)
-        for name in ("message", "locationMessage", "roomData"):
-            self.sio.on(name, self._recorder(name))
-        self.sio.connect(url, transports=["websocket"], wait_timeout=10)
-        assert self.sio.transport() == "websocket"
-
-    def _recorder(self, name: str):
-        def record(data: dict) -> None:
-            with self.changed:
-                self.events.append((name, data))
-                self.changed.notify_all()
-
-        return record
-
-    def wait_for(self, predicate, timeout: float = 5.0):
-        """Return the first recorded (event, data) matching predicate; wait for it."""
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while True:
-                for event in self.events:
-                    if predicate(*event):
-                        return event
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(f"not received; got {self.events}")
-                self.changed.wait(remaining)
 
 
 def test_two_clients_chat_over_a_real_websocket(server: LiveServer) -> None:

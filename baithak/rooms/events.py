@@ -31,15 +31,16 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
 
 from .. import shutdown
 from ..extensions import db, socketio
 from ..models import User
-from ..services import ServiceError, activity, chat, sending, unread, wire
+from ..services import ServiceError, activity, chat, heartbeat, sending, unread, wire
 from ..services.connections import get_connections
+from ..services.presence import get_presence
 from ..services.ratelimit import Who
 from ..services.rooms import my_rooms, open_direct, room_title, user_key
 
@@ -166,6 +167,7 @@ def on_connect(*_args: Any) -> Ack:
     their session cookie); an *event* named "connect" is unknown."""
     if socketio.server.manager.is_connected(request.sid, "/"):
         return on_unknown("connect")  # connected already: a client-sent event
+    heartbeat.start(current_app._get_current_object())
     try:
         get_connections().open(request.sid, request.remote_addr)
     except ServiceError as exc:
@@ -174,6 +176,7 @@ def on_connect(*_args: Any) -> Ack:
     user = current_account()
     if user is not None:  # for what concerns the account: its room list, removals
         socketio.server.enter_room(request.sid, user_key(user.id), namespace="/")
+        get_presence().connect(request.sid, user.id)
     return None
 
 
@@ -191,9 +194,13 @@ def on_disconnect(reason: Any = None) -> Ack:
         # A client emitted an event named "disconnect"; the socket is still open.
         return on_unknown("disconnect")
     get_connections().close(request.sid)
-    if shutdown.stopping():
-        return None  # the server is going away, not the person: no "has left!"
     try:
+        get_presence().disconnect(request.sid)
+        if shutdown.stopping():
+            # The server is going away, not the person: no "has left!" (they
+            # come back here or, behind a load balancer, to another process).
+            get_presence().remove(request.sid)
+            return None
         chat.leave(request.sid)
     except Exception:
         log.exception("leave failed for %s", request.sid)

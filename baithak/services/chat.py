@@ -21,7 +21,7 @@ from .names import SYSTEM_NAME, check_display_name, check_room_name, fold
 from .presence import Member, get_presence
 from .ratelimit import Who
 from .removal import remove_connections
-from .roomdata import emit_if_status_changed, emit_room_data
+from .roomdata import emit_if_status_changed, emit_room_data, emit_to_rooms
 from .rooms import (
     emit_my_rooms,
     find_by_code,
@@ -185,7 +185,7 @@ def join(
         # Checked again now the connection is in: a ban (or the room's
         # deletion) that came while this join waited must not be undone.
         access.check_entry(room, user, name, via_code)
-        left = _stage_left(previous) if previous and previous_gone else None
+        left = _stage_left(previous, previous_gone) if previous else None
         role, new_member = access.admit(room, user)
         joined = msgs.add_system(room.id, f"{name} has joined!") if move.first else None
         # Read after our own notice: the joiner's history has every seq up to
@@ -248,23 +248,47 @@ def leave(sid: str) -> Member | None:
     status_before = presence.status(was) if was is not None else None
     member, gone = presence.remove(sid)
     if member is not None:
-        left = _stage_left(member) if gone else None
-        offline = member.user_id is not None and (
-            presence.account_status(member.user_id) is None
-        )
-        if offline:
-            db.session.execute(
-                sa.update(User)
-                .where(User.id == member.user_id)
-                .values(last_seen_at=now_ms())
-            )
+        left = _stage_left(member, gone)
         db.session.commit()
         _emit_left(member, left)
         emit_if_status_changed(member, status_before, [member.room_id])
     return member
 
 
-def _stage_left(member: Member) -> Message:
+def clear_departed(departed: list[tuple[Member, bool]]) -> None:
+    """Tell the rooms of connections already taken out of presence, whose
+    server process died (services.heartbeat): as `leave` does, the stored
+    "<name> has left!" for each person gone from a room (`departed` pairs
+    each member with that: see RedisPresence.reap_dead), last_seen_at for
+    accounts now offline, then `roomData` to every room concerned once, and
+    to the other rooms of accounts still online elsewhere (their status may
+    have changed)."""
+    presence = get_presence()
+    notices = [left for member, gone in departed if (left := _stage_left(member, gone))]
+    db.session.commit()
+    for left in notices:
+        broadcast(left)
+    rooms = {member.room_id for member, _ in departed}
+    for member, _ in departed:
+        if member.user_id is not None:
+            rooms.update(presence.rooms_of(member))
+    emit_to_rooms(sorted(rooms))
+
+
+def _stage_left(member: Member, gone: bool) -> Message | None:
+    """Add "<name> has left!" to the session if its person is `gone` from the
+    room, and an account's last_seen_at if it has no connection left; the
+    caller commits."""
+    if member.user_id is not None and (
+        get_presence().account_status(member.user_id) is None
+    ):
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == member.user_id)
+            .values(last_seen_at=now_ms())
+        )
+    if not gone:
+        return None
     return msgs.add_system(member.room_id, f"{member.name} has left!")
 
 

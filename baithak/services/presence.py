@@ -5,9 +5,10 @@ A person's status is ONLINE while any of their connections is active and
 AWAY when all of them are away: an account counts its connections in every
 room (one person with three tabs is one person), a guest its connection.
 
-Everything else asks this module, never a dict of its own, so that a later
-back end (Redis, shared by several server processes) can replace
-`MemoryPresence` behind the same `Presence` interface.
+Everything else asks this module, never a dict of its own or Socket.IO's
+rooms: with several server processes (SOCKETIO_MESSAGE_QUEUE set),
+`RedisPresence` (services.redis_presence) replaces `MemoryPresence` behind
+the same `Presence` interface, and a process sees every process's people.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from flask import current_app
+from flask import Flask, current_app
 
 from ..models import now_ms
 from . import ServiceError
@@ -114,6 +115,16 @@ class Presence(Protocol):
         typing as (typing=True; None if not joined), or the member it was
         typing as when it stops (typing=False; None if it was not typing)."""
 
+    def connect(self, sid: str, user_id: int) -> None:
+        """Record an account's connection, in a room or not (it gets myRooms
+        and unread pushes)."""
+
+    def disconnect(self, sid: str) -> None:
+        """Forget a connection recorded by `connect` (any other: nothing)."""
+
+    def connected_accounts(self, user_ids: list[int]) -> set[int]:
+        """Return those of `user_ids` with a connection recorded by `connect`."""
+
 
 class MemoryPresence:
     """Presence for one server process, kept in memory behind a lock."""
@@ -125,6 +136,7 @@ class MemoryPresence:
         self._by_user: dict[int, set[str]] = {}  # user_id -> its sids
         self._away: set[str] = set()  # sids whose person is not looking
         self._typing: dict[str, Member] = {}  # sid -> member it types as
+        self._accounts: dict[str, int] = {}  # account connection sid -> user id
 
     def add(self, member: Member) -> Move:
         """See Presence.add."""
@@ -259,6 +271,21 @@ class MemoryPresence:
                 self._typing[sid] = member
             return member
 
+    def connect(self, sid: str, user_id: int) -> None:
+        """See Presence.connect."""
+        with self._lock:
+            self._accounts[sid] = user_id
+
+    def disconnect(self, sid: str) -> None:
+        """See Presence.disconnect."""
+        with self._lock:
+            self._accounts.pop(sid, None)
+
+    def connected_accounts(self, user_ids: list[int]) -> set[int]:
+        """See Presence.connected_accounts."""
+        with self._lock:
+            return set(user_ids) & set(self._accounts.values())
+
 
 def _conflict(same_name: list[Member], user_id: int | None) -> bool:
     """The rule: a name is one person's; only the same account may add a tab."""
@@ -269,6 +296,23 @@ def _join_order(member: Member) -> tuple[int, str]:
     return member.joined_at, member.sid
 
 
+def init_app(app: Flask) -> None:
+    """Give the app its presence: in Redis when SOCKETIO_MESSAGE_QUEUE is set
+    (several processes share it; services.heartbeat keeps it right when one
+    dies), else in this process's memory."""
+    url = app.config["SOCKETIO_MESSAGE_QUEUE"]
+    if url:
+        from .redis_presence import RedisPresence
+
+        app.extensions["baithak.presence"] = RedisPresence(
+            url,
+            app.config["BAITHAK_REDIS_PREFIX"],
+            app.config["BAITHAK_PRESENCE_EXPIRE_S"],
+        )
+    else:
+        app.extensions["baithak.presence"] = MemoryPresence()
+
+
 def get_presence() -> Presence:
-    """Return the current app's presence store (created in create_app)."""
+    """Return the current app's presence store (made by init_app)."""
     return current_app.extensions["baithak.presence"]

@@ -272,16 +272,9 @@ def emit_my_rooms(user_ids: Iterable[int]) -> None:
     """Emit `myRooms` {rooms: [...]} to every connection of each of these
     accounts, whose rooms changed (one added, renamed or gone), so their
     sidebars show it."""
-    for user_id in user_ids:
-        if not _connected(user_key(user_id)):
-            continue  # nobody to tell: their list is read when they come
+    # Nobody else to tell: their list is read when they come.
+    for user_id in get_presence().connected_accounts(list(user_ids)):
         user = db.session.get(User, user_id)
         if user is not None:
             rooms = [r.to_payload() for r in my_rooms(user)]
             socketio.emit("myRooms", {"rooms": rooms}, to=user_key(user_id))
-
-
-def _connected(key: str) -> bool:
-    """True if any connection of this process is in Socket.IO room `key`.
-    (With several processes, a message queue knows no more: see issue 8.)"""
-    return bool(socketio.server.manager.rooms.get("/", {}).get(key))

@@ -162,14 +162,14 @@ def _push(room_id: int, sender_id: int | None) -> None:
     )
     if not members:  # a room of guests: nobody keeps a count (the common case)
         return
-    present = {m.user_id for m in get_presence().members(room_id)}
-    connected = socketio.server.manager.rooms.get("/", {})
-    # Accounts with a connection somewhere else (their user:<id> room exists).
-    absent = [
-        uid
-        for uid in members
-        if uid not in present and uid != sender_id and rooms.user_key(uid) in connected
-    ]
+    presence = get_presence()
+    present = {m.user_id for m in presence.members(room_id)}
+    # Accounts with a connection somewhere else (any process).
+    absent = list(
+        presence.connected_accounts(
+            [uid for uid in members if uid not in present and uid != sender_id]
+        )
+    )
     for uid, count in counts_in_room(room_id, absent).items():
         data = {"roomId": room_id, "unread": count}
         socketio.emit("unread", data, to=rooms.user_key(uid))
