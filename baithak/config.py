@@ -134,7 +134,6 @@ class Config:
     # Seconds without a key press, click or scroll after which the browser
     # reports its tab away (a hidden tab is away at once).
     BAITHAK_AWAY_AFTER_S = int(os.environ.get("BAITHAK_AWAY_AFTER_S", "300"))
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # None lets Flask-SocketIO choose: threading under `flask run`, eventlet otherwise.
     SOCKETIO_ASYNC_MODE: str | None = None
     WTF_CSRF_TIME_LIMIT = None  # a classroom tab stays open all day
@@ -165,11 +164,23 @@ class Config:
     BAITHAK_RATELIMIT_REGISTER = os.environ.get(
         "BAITHAK_RATELIMIT_REGISTER", "120 per hour"
     )
-    # Where the counts live (the `limits` package's URIs): memory:// is this
-    # process only and forgets on restart; redis://host:6379 shares them.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Where the form limits' counts live (Flask-Limiter's setting; the
+    # `limits` package's URIs): memory:// is this process only and forgets on
+    # restart. With a message queue, by default its Redis: three processes
+    # must not allow three times the password guesses per username.
+    RATELIMIT_STORAGE_URI = (
+        os.environ.get("RATELIMIT_STORAGE_URI") or SOCKETIO_MESSAGE_QUEUE or "memory://"
+    )
     RATELIMIT_STRATEGY = "fixed-window"  # a window starts at a key's first hit
-    RATELIMIT_KEY_PREFIX = "baithak"
+    RATELIMIT_KEY_PREFIX = BAITHAK_REDIS_PREFIX
+    # The chat actions' counts (services.ratelimit), checked on every message:
+    # in each process's memory even with several processes. In Redis each
+    # send waited ~1 ms more for its four checks (measured on this 2-core
+    # machine); a load balancer that keeps each address on one process (nginx
+    # ip_hash, docs/deployment.md) makes the per-process counts exact anyway.
+    BAITHAK_RATELIMIT_STORAGE_URI = os.environ.get(
+        "BAITHAK_RATELIMIT_STORAGE_URI", "memory://"
+    )
     RATELIMIT_ENABLED = True  # in tests too: each test's app has fresh counts
 
 

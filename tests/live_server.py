@@ -136,13 +136,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 class Person:
     """A python-socketio client that records what it receives."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
         self.events: list[tuple[str, dict]] = []
         self.changed = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
-        for name in ("message", "locationMessage", "roomData"):
+        for name in ("message", "locationMessage", "roomData", "removed", "shutdown"):
             self.sio.on(name, self._recorder(name))
-        self.sio.connect(url, transports=["websocket"], wait_timeout=10)
+        self.sio.connect(
+            url, headers=headers or {}, transports=["websocket"], wait_timeout=10
+        )
         assert self.sio.transport() == "websocket"
 
     def _recorder(self, name: str):

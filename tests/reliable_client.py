@@ -14,7 +14,7 @@ from typing import Any
 
 import socketio
 
-RETRY = {"not_joined", "shutting_down", "name_in_use", "rate_limited"}
+RETRY = {"not_joined", "shutting_down", "name_in_use", "rate_limited", "unavailable"}
 
 
 class ReliableClient:

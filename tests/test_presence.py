@@ -344,3 +344,35 @@ def test_two_processes_racing_for_one_name_one_wins(processes):
         won = list(pool.map(join, range(40)))
     assert won.count(True) == 1
     assert names(a) == ["Asha"]
+
+
+def test_a_process_learns_that_redis_lost_its_people(processes):
+    a, _ = processes
+    a.add(member("a1", "Asha"))
+    assert a.heartbeat() is False
+    assert a.heartbeat() is False
+    wiped = a._redis  # a Redis restart without persistence: every key gone
+    wiped.delete(*wiped.keys(a._p + "*"))
+    assert a.heartbeat() is True
+    assert a.heartbeat() is False
+
+
+def test_redis_out_of_reach_is_a_refusal_to_retry(app, connect):
+    """Several processes whose Redis is down: joins and sends are refused
+    with "unavailable", which the browser (and reliable_client) retry, and
+    nothing is stored."""
+    from baithak.extensions import db
+    from baithak.models import Message
+
+    sock = connect()
+    sock.join("Asha")
+    # Nothing listens on port 1: as a Redis that went away.
+    app.extensions["baithak.presence"] = RedisPresence(
+        "redis://127.0.0.1:1/0", "baithak-test-gone", expire_s=20
+    )
+    error, data = sock.emit("sendMessage", {"text": "Hi", "clientId": "gone-0001"})
+    assert data == {"code": "unavailable"} and "unavailable" in error
+    error, data = connect().emit("join", {"username": "Bela", "room": "Global"})
+    assert data == {"code": "unavailable"}
+    with app.app_context():
+        assert db.session.query(Message).filter_by(text="Hi").count() == 0

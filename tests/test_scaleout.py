@@ -10,6 +10,7 @@ Redis or PostgreSQL these skip with the reason; in CI they must run.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -18,9 +19,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import requests
 
 from .live_server import LiveServer, Person, live_server
-from .services import REDIS_URL, postgres_database, redis_prefix
+from .reliable_client import ReliableClient
+from .services import REDIS_URL, postgres_database, redis_client, redis_prefix
 
 pytestmark = pytest.mark.server
 
@@ -36,10 +39,13 @@ class Cluster:
     def __init__(self, stack: ExitStack, tmp: Path, database_url: str, prefix: str):
         self._stack, self._tmp = stack, tmp
         self.database_url = database_url
+        self.prefix = prefix
         self.env = {
             "DATABASE_URL": database_url,
             "SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
             "BAITHAK_REDIS_PREFIX": prefix,
+            # Counted in Redis with the queue: see the login test.
+            "BAITHAK_RATELIMIT_LOGIN_USERNAME": "3 per minute",
         }
         self.servers: list[LiveServer] = []
         self.people: list[Person] = []
@@ -62,6 +68,17 @@ class Cluster:
         assert error is None, error
         return person
 
+    def account(self, server: LiveServer, username: str) -> requests.Session:
+        """Register `username` through `server`'s real form; return the
+        logged-in HTTP session."""
+        http = requests.Session()
+        page = http.get(f"{server.url}/auth/register", timeout=10).text
+        http.post(f"{server.url}/auth/register", timeout=30, data={
+            "csrf_token": csrf_token(page), "username": username,
+            "display_name": username.title(), "password": "correct horse",
+            "confirm": "correct horse"})  # fmt: skip
+        return http
+
     def stored(self, text: str) -> int:
         """How many rows of the messages table hold `text`."""
         with psycopg.connect(self.database_url.replace("+psycopg", "")) as conn:
@@ -81,6 +98,18 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         for _ in range(3):
             made.start()
         yield made
+
+
+def csrf_token(page: str) -> str:
+    """The hidden csrf_token of a form page."""
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def cookie_header(http: requests.Session) -> dict[str, str]:
+    """The Cookie header that makes a socket connection that session's."""
+    return {"Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items())}
 
 
 def people_in(person: Person, room: str, names: list[str], timeout: float = 10.0):
@@ -171,6 +200,98 @@ def test_leaving_on_one_process_is_seen_on_another(cluster):
     asha.wait_for(lambda e, d: e == "message" and d["text"] == "Bela has left!")
     people_in(asha, "Scale 4", ["Asha"])
     assert len(messages(asha, "Bela has left!")) == 1
+
+
+def test_password_guesses_are_counted_across_processes(cluster):
+    def guess(server: LiveServer) -> int:
+        http = requests.Session()
+        page = http.get(f"{server.url}/auth/login", timeout=10).text
+        return http.post(f"{server.url}/auth/login", timeout=30, data={
+            "csrf_token": csrf_token(page), "username": "headteacher",
+            "password": "guess"}).status_code  # fmt: skip
+
+    # 3 per minute per username: spread over three processes, still three.
+    assert [guess(server) for server in cluster.servers[:3]] == [200, 200, 200]
+    assert [guess(server) for server in cluster.servers[:3]] == [429, 429, 429]
+
+
+def test_a_kick_on_one_process_takes_out_a_guest_on_another(cluster):
+    a, b = cluster.servers[:2]
+    http = cluster.account(a, "teacher")
+    page = http.get(f"{a.url}/rooms", timeout=10).text
+    created = http.post(f"{a.url}/rooms", timeout=10, allow_redirects=False, data={
+        "csrf_token": csrf_token(page), "name": "Class 8A", "private": "y",
+        "guests_welcome": "y"})  # fmt: skip
+    room_id = int(created.headers["Location"].rpartition("id=")[2])
+    teacher = Person(a.url, headers=cookie_header(http))
+    cluster.people.append(teacher)
+    error, joined = teacher.sio.call("join", {"roomId": room_id})
+    assert error is None and joined["role"] == "owner"
+    ravi = Person(b.url)
+    cluster.people.append(ravi)
+    error, _ = ravi.sio.call("join", {"username": "Ravi", "code": joined["joinCode"]})
+    assert error is None
+    people_in(teacher, "Class 8A", ["Teacher", "Ravi"])
+
+    error, _ = teacher.sio.call("kick", {"username": "Ravi"})
+    assert error is None
+    ravi.wait_for(lambda e, d: e == "removed" and d["reason"] == "kicked")
+    people_in(teacher, "Class 8A", ["Teacher"])
+    error, sent = teacher.sio.call("sendMessage", "Only members from now on")
+    assert error is None
+    teacher.wait_for(lambda e, d: e == "message" and d.get("id") == sent["id"])
+    time.sleep(0.5)  # had Ravi's process kept him in the room, it would be here
+    assert messages(ravi, "Only members from now on") == []
+    error, data = ravi.sio.call("sendMessage", "Still here?")
+    assert data["code"] == "not_joined"
+    for person in (teacher, ravi):
+        person.sio.disconnect()
+
+
+def test_a_graceful_stop_tells_only_its_own_clients(cluster):
+    a = cluster.servers[0]
+    stopping = cluster.start()
+    asha = cluster.person(a, "Asha", "Scale 6")
+    fern = cluster.person(stopping, "Fern", "Scale 6")
+    people_in(asha, "Scale 6", ["Asha", "Fern"])
+
+    os.killpg(stopping.process.pid, signal.SIGTERM)  # a restart, say
+    fern.wait_for(lambda e, d: e == "shutdown")
+    # Fern is not listed any more (she would come back through another
+    # process), without the 25 s a dead process takes, and without "has left".
+    people_in(asha, "Scale 6", ["Asha"], timeout=10)
+    assert stopping.process.wait(timeout=15) == 0
+    assert [e for e, _ in asha.events if e == "shutdown"] == []
+    assert messages(asha, "Fern has left!") == []
+
+
+def test_after_redis_loses_its_data_everyone_joins_again(cluster):
+    a, b, c = cluster.servers[:3]
+    asha = ReliableClient(a.url, "Asha", "Scale 7")
+    bela = ReliableClient(b.url, "Bela", "Scale 7")
+    try:
+        for person in (asha, bela):
+            person.wait_idle()
+        # Redis restarted, say (the machine's keeps nothing on disk).
+        wiped = redis_client()
+        wiped.delete(*wiped.keys(f"{cluster.prefix}:*"))
+        deadline = time.monotonic() + 5 + 10  # the next heartbeat, a re-join
+        while asha.joins < 2 or bela.joins < 2:
+            assert time.monotonic() < deadline, (asha.joins, bela.joins)
+            time.sleep(0.1)
+        watcher = cluster.person(c, "Watcher", "Scale 7")
+        people = watcher.wait_for(lambda e, d: e == "roomData")[1]["users"]
+        assert sorted(u["username"] for u in people) == ["Asha", "Bela", "Watcher"]
+        asha.send("We are back")
+        asha.wait_idle()
+        watcher.wait_for(lambda e, d: e == "message" and d["text"] == "We are back")
+        bela.wait_idle()
+        bela.catch_up()
+        bela.wait_idle()
+        assert "We are back" in [text for _, text in bela.texts()]
+    finally:
+        asha.close()
+        bela.close()
 
 
 def test_people_of_a_killed_process_leave_within_the_bound(cluster):

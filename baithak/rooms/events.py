@@ -198,8 +198,8 @@ def on_disconnect(reason: Any = None) -> Ack:
         get_presence().disconnect(request.sid)
         if shutdown.stopping():
             # The server is going away, not the person: no "has left!" (they
-            # come back here or, behind a load balancer, to another process).
-            get_presence().remove(request.sid)
+            # come back here or, behind a load balancer, to another process,
+            # and heartbeat.retire takes this process's people out then).
             return None
         chat.leave(request.sid)
     except Exception:

@@ -7,9 +7,9 @@ BAITHAK_PRESENCE_EXPIRE_S (killed, its machine gone) and tells their rooms
 (services.chat.clear_departed). A dead process's people therefore leave
 the people lists within EXPIRE + HEARTBEAT seconds (25 s by default) of its
 last heartbeat, as long as one process lives. A process that finds it was
-declared dead itself (it stalled, or lost Redis, for that long) closes its
-connections: its clients reconnect and join again, and presence is right
-again.
+declared dead itself (it stalled, or lost Redis, for that long), or whose
+entries Redis lost (restarted without persistence), closes its connections:
+its clients reconnect and join again, and presence is right again.
 
 Started on the process's first HTTP request or Socket.IO connection, not in
 create_app: the `flask` commands build the app too and must not heartbeat.
@@ -61,8 +61,9 @@ def beat() -> None:
     assert isinstance(presence, RedisPresence)
     if presence.heartbeat():
         log.warning(
-            "this process was declared dead (no heartbeat for %s s); "
-            "closing its connections so that they join again",
+            "this process's people are gone from Redis (it was silent for over "
+            "%s s, or Redis lost its data); closing its connections so that "
+            "they join again",
             presence.expire_s,
         )
         socketio.server.eio.disconnect()

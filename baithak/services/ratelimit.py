@@ -5,8 +5,8 @@ pages), with its sliding-window counter: O(1) per check, and a window's
 allowance is never exceeded by more than the rounding of the previous
 window's share. Each action has rules written in `limits` notation, e.g.
 "5/second;60/minute": a burst allowance plus a steady rate. Storage is
-RATELIMIT_STORAGE_URI (memory:// for one process; redis://... shared by
-several).
+BAITHAK_RATELIMIT_STORAGE_URI (memory://, this process's; redis://...
+shares the counts between processes at a cost: baithak/config.py).
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def init_app(app: Flask) -> None:
         for action in ACTIONS
     }
     app.extensions["baithak.ratelimit"] = RateLimits(
-        app.config["RATELIMIT_STORAGE_URI"], rules
+        app.config["BAITHAK_RATELIMIT_STORAGE_URI"], rules
     )
 
 

@@ -21,6 +21,7 @@ Keys, under "<BAITHAK_REDIS_PREFIX>:presence:" (P):
     P procs             zset  process id -> its last heartbeat (ms, Redis's clock)
     P proc:<id>:joined  set   sids in rooms, and P proc:<id>:conn the account
                               connections, of that process
+    P beat:<id>         key   that process has beaten (lost with Redis's data)
     P reaped:<id>       key   that process was declared dead (kept a day)
 
 A process is dead when its heartbeat is older than `expire_s`: the next
@@ -35,6 +36,8 @@ import json
 import os
 import secrets
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import redis
@@ -230,11 +233,17 @@ redis.call('ZADD', P .. 'procs', 'NX', now_ms(), proc)
 # ARGV: P, sid
 _DISCONNECT = "detach(ARGV[2])"
 
-# ARGV: P, proc -> 1 if this process had been declared dead meanwhile
+# ARGV: P, proc, "again" (it has beaten before) or "first", seconds to keep
+# the beat key -> 1 if this process's entries are gone: it was declared dead
+# meanwhile, or Redis lost everything (a restart: it may keep nothing on disk)
 _HEARTBEAT = """
-local reaped = redis.call('DEL', P .. 'reaped:' .. ARGV[2])
-redis.call('ZADD', P .. 'procs', now_ms(), ARGV[2])
-return reaped
+local proc = ARGV[2]
+local reaped = redis.call('DEL', P .. 'reaped:' .. proc)
+local known = redis.call('EXISTS', P .. 'beat:' .. proc)
+redis.call('SET', P .. 'beat:' .. proc, '1', 'EX', ARGV[4])
+redis.call('ZADD', P .. 'procs', now_ms(), proc)
+if reaped == 1 or (known == 0 and ARGV[3] == 'again') then return 1 end
+return 0
 """
 
 # ARGV: P, expire (ms) -> {member, gone, member, gone...} of every process
@@ -245,6 +254,7 @@ local out = {}
 local dead = redis.call('ZRANGEBYSCORE', procs, '-inf', now_ms() - tonumber(ARGV[2]))
 for _, proc in ipairs(dead) do
   redis.call('ZREM', procs, proc)
+  redis.call('DEL', P .. 'beat:' .. proc)
   redis.call('SET', P .. 'reaped:' .. proc, '1', 'EX', 86400)
   local joined = P .. 'proc:' .. proc .. ':joined'
   for _, sid in ipairs(redis.call('SMEMBERS', joined)) do
@@ -267,6 +277,7 @@ _RETIRE = """
 local proc = ARGV[2]
 local rooms = {}
 redis.call('ZREM', P .. 'procs', proc)
+redis.call('DEL', P .. 'beat:' .. proc)
 local joined = P .. 'proc:' .. proc .. ':joined'
 for _, sid in ipairs(redis.call('SMEMBERS', joined)) do
   local enc = forget(sid)
@@ -284,14 +295,19 @@ class RedisPresence:
 
     `url`: a Redis URL (redis://host:6379/0); `prefix`: the start of every
     key (BAITHAK_REDIS_PREFIX); `expire_s`: a process whose heartbeat is
-    older than this is dead (see `reap_dead`). Methods raise what redis-py
-    raises when Redis cannot be reached (redis.ConnectionError).
+    older than this is dead (see `reap_dead`). While Redis cannot be reached
+    every method raises ServiceError("unavailable"), which clients retry.
     """
 
     def __init__(self, url: str, prefix: str, expire_s: float) -> None:
-        self._redis = redis.Redis.from_url(url, decode_responses=True)
+        # Bounded waits: a Redis host that stopped answering must turn into
+        # "unavailable" acks, not handlers (and their clients) waiting forever.
+        self._redis = redis.Redis.from_url(
+            url, decode_responses=True, socket_connect_timeout=2, socket_timeout=5
+        )
         self._p = f"{prefix}:presence:"
         self.expire_s = expire_s
+        self._beaten = False  # heartbeat has run once
         self._expire_ms = int(expire_s * 1000)
         # Unique among every process that ever shares this Redis.
         self.process_id = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(4)}"
@@ -307,7 +323,12 @@ class RedisPresence:
         }  # fmt: skip
 
     def _run(self, name: str, *args: object) -> Any:
-        return self._scripts[name](args=[self._p, *args])
+        with _reachable():
+            return self._scripts[name](args=[self._p, *args])
+
+    def _command(self, name: str, *args: object) -> Any:
+        with _reachable():
+            return getattr(self._redis, name)(*args)
 
     # --- the Presence protocol ---------------------------------------------
 
@@ -335,7 +356,7 @@ class RedisPresence:
 
     def get(self, sid: str) -> Member | None:
         """See Presence.get."""
-        return _decode(self._redis.hget(self._p + "sid", sid))
+        return _decode(self._command("hget", self._p + "sid", sid))
 
     def members(self, room_id: int) -> list[Member]:
         """See Presence.members."""
@@ -393,16 +414,21 @@ class RedisPresence:
         """See Presence.connected_accounts."""
         if not user_ids:
             return set()
-        flags = self._redis.smismember(self._p + "accounts", user_ids)
+        flags = self._command("smismember", self._p + "accounts", user_ids)
         return {uid for uid, on in zip(user_ids, flags, strict=True) if on}
 
     # --- several processes -------------------------------------------------
 
     def heartbeat(self) -> bool:
-        """Say this process is alive (Redis's clock). Returns True if it had
-        been declared dead meanwhile (silent for longer than `expire_s`):
-        its connections are then no longer in presence."""
-        return bool(self._run("heartbeat", self.process_id))
+        """Say this process is alive (Redis's clock). Returns True if its
+        connections are no longer in presence: it was declared dead meanwhile
+        (silent for longer than `expire_s`), or Redis lost its data since the
+        last heartbeat (restarted without persistence)."""
+        again = "again" if self._beaten else "first"
+        keep_s = max(60, int(self.expire_s * 3))
+        lost = bool(self._run("heartbeat", self.process_id, again, keep_s))
+        self._beaten = True
+        return lost
 
     def reap_dead(self) -> list[tuple[Member, bool]]:
         """Take every connection of dead processes out of presence; return
@@ -420,7 +446,7 @@ class RedisPresence:
     # --- helpers -----------------------------------------------------------
 
     def _room(self, room_id: int) -> list[Member]:
-        values = self._redis.hvals(f"{self._p}room:{room_id}")
+        values = self._command("hvals", f"{self._p}room:{room_id}")
         return [m for m in map(_decode, values) if m is not None]
 
     def _person(self, member: Member) -> str:
@@ -442,6 +468,20 @@ class RedisPresence:
             },
             ensure_ascii=False,
         )
+
+
+UNAVAILABLE = "The chat is briefly unavailable; trying again…"
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """Turn Redis being out of reach into ServiceError("unavailable"): a
+    refusal the client tries again (its message stays queued), not an
+    internal error."""
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        raise ServiceError(UNAVAILABLE, "unavailable") from exc
 
 
 def _uid(user_id: int | None) -> str:

@@ -389,7 +389,7 @@
   const REJOIN_RETRY_MS = 3000;
   const REJOIN_TRIES = 20;
   // Refusals that pass by themselves: the join is tried again after a while.
-  const RETRY_JOIN = new Set(["shutting_down", "rate_limited"]);
+  const RETRY_JOIN = new Set(["shutting_down", "rate_limited", "unavailable"]);
 
   function join(attempt) {
     setConnection(wasJoined ? "Reconnecting…" : "Joining…");
@@ -663,7 +663,7 @@
   }
 
   // Refusals after which the same message may pass later: it stays queued.
-  const RETRY_SEND = new Set(["not_joined", "shutting_down"]);
+  const RETRY_SEND = new Set(["not_joined", "shutting_down", "unavailable"]);
   const SEND_TIMEOUT_MS = 10000;
 
   /* Send the oldest queued message, then the next: one at a time, in order. */
