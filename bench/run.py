@@ -439,7 +439,22 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.profile and (args.processes > 1 or args.queue or args.proxy):
         parser.error("--profile runs one process without queue or proxy")
     args.loadgen_list = shlex.split(args.loadgen_args)
+    transport = _flag_value(args.loadgen_list, "--transport")
+    if (args.processes > 1 or args.proxy) and transport not in (None, "websocket"):
+        # Round-robin sends a session's next poll to any process; the shipped
+        # ip_hash would put every client (all 127.0.0.1) on one.
+        parser.error("several processes or --proxy: websocket transport only")
     return args
+
+
+def _flag_value(flags: list[str], name: str) -> str | None:
+    """The value of `name` in loadgen's flags (`--x v` or `--x=v`), or None."""
+    for i, flag in enumerate(flags):
+        if flag == name and i + 1 < len(flags):
+            return flags[i + 1]
+        if flag.startswith(name + "="):
+            return flag.split("=", 1)[1]
+    return None
 
 
 def _sigterm(signum: int, frame: object) -> None:
