@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := baithak
 
-.PHONY: run serve test test-postgres lint format clean chromium yardstick bench profile
+.PHONY: run serve test test-postgres lint format clean chromium nginx yardstick bench profile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,19 @@ chromium:
 	  echo "No Chromium: browser tests will skip (sudo apt-get install chromium)"; \
 	fi
 
+# Debian's nginx, for the bench only: with several Baithak processes it spreads
+# loadgen's connections over them (bench/README.md). Installed when missing
+# and we are root with apt-get; elsewhere it says so and the bench refuses
+# those runs. Nothing starts it as a service (the bench runs its own).
+nginx:
+	@if [ -n "$$BAITHAK_BENCH_NGINX" ] || command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing nginx for the multi-process bench (apt-get)"; \
+	  apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
+	else \
+	  echo "No nginx: the bench cannot run several processes (sudo apt-get install nginx)"; \
+	fi
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts bench/.yardstick
 
@@ -87,11 +100,22 @@ yardstick:
 RUNS ?= 3
 SCENARIOS ?= classroom saturate rooms connect
 BENCH_ARGS ?=
+# Scale-out: PROCESSES=N gunicorns behind nginx, sharing the Redis message
+# queue and a PostgreSQL database; QUEUE=1 turns the queue and PostgreSQL on
+# with one process, PROXY=1 puts nginx in front of one.
+# QUIET_WAIT=S: before each pair wait up to S s for an idle machine.
+PROCESSES ?= 1
+QUEUE ?=
+PROXY ?=
+QUIET_WAIT ?= 0
+BENCH_SERVER = $(if $(filter-out 1,$(PROCESSES)), PROCESSES=$(PROCESSES),)$(if $(QUEUE), QUEUE=1,)$(if $(PROXY), PROXY=1,)
 # make bench RUNS=1 SCENARIOS="saturate" BENCH_ARGS="--transport upgrade --size 2000"
-bench: $(VENV)/.installed
+# make bench RUNS=1 SCENARIOS="saturate classroom" PROCESSES=3
+bench: $(VENV)/.installed $(if $(filter-out 1,$(PROCESSES))$(PROXY),nginx,)
 	$(BIN)/python -m bench.run --runs $(RUNS) --scenarios "$(SCENARIOS)" \
-	  --loadgen-args="$(BENCH_ARGS)" \
-	  --command "make bench RUNS=$(RUNS) SCENARIOS='$(SCENARIOS)'$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)',)"
+	  --loadgen-args="$(BENCH_ARGS)" --processes $(PROCESSES) \
+	  $(if $(QUEUE),--queue,) $(if $(PROXY),--proxy,) --quiet-wait $(QUIET_WAIT) \
+	  --command "make bench RUNS=$(RUNS) SCENARIOS='$(SCENARIOS)'$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)',)$(BENCH_SERVER)"
 
 # py-spy on Baithak's worker during one scenario (no reference run); py-spy
 # is installed in .venv only for this (requirements-profile.txt).

@@ -26,6 +26,8 @@ class Pair:
     ref: Report | None = None
     cand: Report | None = None
     notes: list[str] = field(default_factory=list)
+    # CPU % of one core in Baithak's sending window, per process (bench.run).
+    cpu: dict[str, float] = field(default_factory=dict)
 
 
 def _get(report: Report, *keys: str) -> Any:
@@ -259,6 +261,7 @@ def document(
     machine_info: dict[str, str],
     command: str,
     loadgen_args: list[str],
+    baithak: str | None = None,
 ) -> str:
     """The whole results page in markdown."""
     lines = [
@@ -267,6 +270,7 @@ def document(
         f"Command: `{command}`"
         + (f"; loadgen flags `{' '.join(loadgen_args)}`" if loadgen_args else ""),
         "",
+        *([f"Baithak: {baithak}.", ""] if baithak else []),
         *[f"- {key}: {value}" for key, value in machine_info.items()],
         "",
         "Each figure is the median over the pairs (reference run, then Baithak "
@@ -288,5 +292,13 @@ def document(
                     lines.append(f"- pair {pair.index}, {who}: {note}")
             for note in pair.notes:
                 lines.append(f"- pair {pair.index}: {note}")
+            if pair.cpu:
+                each = ", ".join(
+                    f"{name} {value:.0f}" for name, value in pair.cpu.items()
+                )
+                lines.append(
+                    f"- pair {pair.index}, Baithak: CPU % of a core in the "
+                    f"sending window: {each}"
+                )
         lines.append("")
     return "\n".join(lines)
