@@ -8,6 +8,7 @@ clients, over a websocket and over long-polling.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -43,6 +44,9 @@ def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         print(running.log())
 
 
+PROBES = itertools.count(1)
+
+
 def connects(url: str, transport: str, origin: str | None) -> bool:
     """Return whether a client sending `origin` (None: no Origin header) can
     connect over `transport` and get a join acknowledged."""
@@ -59,7 +63,10 @@ def connects(url: str, transport: str, origin: str | None) -> bool:
     except SocketIOConnectionError:
         return False
     try:
-        error, _ = client.call("join", {"username": "Probe", "room": "Origins"})
+        # A name of its own: the previous probe's disconnect may not have
+        # been handled yet, and its name would still be in use.
+        name = f"Probe {next(PROBES)}"
+        error, _ = client.call("join", {"username": name, "room": "Origins"})
         return error is None
     finally:
         client.disconnect()
