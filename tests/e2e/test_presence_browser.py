@@ -3,6 +3,7 @@ server, which counts a tab idle for 2 s as away."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -133,7 +134,9 @@ def test_names_in_the_people_list_link_to_profiles(browser, server, screenshot) 
         expect(person(guest, "Gita").locator("a")).to_have_count(0)  # guests: none
         person(guest, "Dev").locator("a.profile-link").click()
         expect(guest.locator("h1")).to_have_text("Dev")
-        expect(guest.locator("#presence")).to_have_text("Online now")
+        # Connected: online, or already away if this machine took longer than
+        # AWAY_AFTER_S (2 s) since Dev's last key press (seen under load).
+        expect(guest.locator("#presence")).to_have_text(re.compile("Online now|Away"))
         screenshot(guest, "profile")
     finally:
         dev.context.close()
