@@ -29,7 +29,7 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,18 +142,30 @@ def _children(pid: int) -> list[int]:
 
 def _wait_ready(server: Server, timeout: float) -> None:
     """Wait until the worker answers HTTP (the master listens before it)."""
+    _wait_answer(server.url, server.master, "server", server.log, timeout)
+
+
+def _wait_answer(
+    url: str,
+    process: subprocess.Popen[bytes],
+    what: str,
+    log: Callable[[], str],
+    timeout: float,
+) -> None:
+    """Wait until GET `url`/ answers 200; raise ServerError with `log()` if
+    `process` exits first or `timeout` seconds pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.master.poll() is not None:
-            raise ServerError(f"server exited early:\n{server.log()}")
+        if process.poll() is not None:
+            raise ServerError(f"{what} exited early:\n{log()}")
         try:
-            with urllib.request.urlopen(server.url + "/", timeout=2) as response:
+            with urllib.request.urlopen(url + "/", timeout=2) as response:
                 if response.status == 200:
                     return
         except (OSError, urllib.error.URLError):
             pass
         time.sleep(0.1)
-    raise ServerError(f"server did not answer within {timeout} s:\n{server.log()}")
+    raise ServerError(f"{what} did not answer within {timeout} s:\n{log()}")
 
 
 def _worker_pid(master: subprocess.Popen[bytes], log: str) -> int:
@@ -432,23 +444,12 @@ def _wait_proxy(
     cluster: Cluster, nginx: subprocess.Popen[bytes], timeout: float
 ) -> None:
     """Wait until nginx answers with a server's page."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if nginx.poll() is not None:
-            log = (
-                cluster.nginx_log.read_text(errors="replace")
-                if cluster.nginx_log
-                else ""
-            )
-            raise ServerError(f"nginx exited early:\n{log}")
-        try:
-            with urllib.request.urlopen(cluster.url + "/", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (OSError, urllib.error.URLError):
-            pass
-        time.sleep(0.1)
-    raise ServerError(f"nginx did not answer within {timeout} s")
+
+    def log() -> str:
+        path = cluster.nginx_log
+        return path.read_text(errors="replace") if path else ""
+
+    _wait_answer(cluster.url, nginx, "nginx", log, timeout)
 
 
 def stop(process: subprocess.Popen[Any], timeout: float = 15) -> None:
