@@ -47,7 +47,7 @@ import redis
 
 from . import ServiceError
 from .names import fold
-from .presence import AWAY, ONLINE, Member, Move, conflict, join_order, one_per_person
+from .presence import AWAY, ONLINE, Member, Move, join_order, one_per_person
 
 # Shared by every script: the rules of services.presence, in Lua.
 _PRELUDE = """
@@ -365,8 +365,13 @@ class RedisPresence:
 
     def name_taken(self, room_id: int, name: str, user_id: int | None) -> bool:
         """See Presence.name_taken."""
+        # The room's count and holder of each name, as the Lua `conflict` reads.
         key = fold(name)
-        return conflict([m for m in self._room(room_id) if m.key == key], user_id)
+        held = self._command("hget", f"{self._p}keys:{room_id}", key)
+        if not held or int(held) <= 0:
+            return False
+        holder = self._command("hget", f"{self._p}owner:{room_id}", key)
+        return holder == "" or holder != _uid(user_id)
 
     def get(self, sid: str) -> Member | None:
         """See Presence.get."""
